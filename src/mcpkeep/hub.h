@@ -1,0 +1,117 @@
+// mcpkeep::Hub: live delivery on top of a Store. publish() appends an event
+// and wakes the subscribers of its session; a Subscription yields the stored
+// events after an id first, then new ones as they are appended: one code path
+// for replay and live, no gap and no duplicate at the switch. A slow
+// subscriber reads from the store at its own pace, so it loses nothing while
+// events are retained, and is told (Delivery::kGap) when it fell behind.
+//
+// Thread safety: Hub methods may be called from any thread. A Subscription is
+// used by one thread at a time. Destroy subscriptions before the Store.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <mcpkeep/store.h>
+
+namespace mcpkeep {
+
+namespace stream {
+class Doorbells;
+}
+
+struct HubOptions {
+  // A waiting subscriber also re-reads the store this often, to see events
+  // appended by other processes (which ring no doorbell here). Default: 1 s.
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+  // Events read from the store per query. Default: 256.
+  std::size_t read_batch = 256;
+};
+
+// One thing Subscription::next() yields.
+struct Delivery {
+  enum class Kind {
+    kEvent,         // `event` is the next event of the stream
+    kGap,           // events after the last delivered one were deleted by
+                    // retention; what follows is what remains
+    kStreamEnded,   // the stream is closed (`stream_state`) or its session is
+                    // gone, and every stored event has been delivered
+    kShutdown,      // the hub is shutting down
+    kTimeout,       // nothing new within the wait
+  };
+  Kind kind = Kind::kTimeout;
+  Event event;
+  StreamState stream_state = StreamState::kOpen;
+  bool session_gone = false;  // kStreamEnded because the session was deleted
+};
+
+class Hub;
+
+class Subscription {
+ public:
+  Subscription(Subscription&&) noexcept;
+  Subscription& operator=(Subscription&&) noexcept;
+  ~Subscription();
+
+  // Waits at most `wait` for the next delivery. After kStreamEnded or
+  // kShutdown, every later call returns the same.
+  Delivery next(std::chrono::milliseconds wait);
+
+  StreamId streamId() const;
+  // Id of the last event delivered (the one the subscription started after,
+  // before any): what a client would send as Last-Event-ID.
+  std::string lastEventId() const;
+
+ private:
+  friend class Hub;
+  struct State;
+  explicit Subscription(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+class Hub {
+ public:
+  explicit Hub(Store& store, HubOptions options = HubOptions());
+  // Shuts down (see shutdown()).
+  ~Hub();
+
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  Store& store() { return store_; }
+
+  // Appends (Store::append) and wakes the session's subscribers.
+  std::string publish(const std::string& session_id, StreamId stream, const std::string& type,
+                      const std::string& data);
+  // Publishes on the session's standalone stream.
+  std::string publish(const std::string& session_id, const std::string& type,
+                      const std::string& data);
+
+  // Publishes on every session's standalone stream; returns how many.
+  int64_t broadcast(const std::string& type, const std::string& data);
+
+  // Subscribes to the stream that `last_event_id` names, after that event.
+  // Throws like Store::eventsAfter (kInvalidEventId, kNotFound), so a bad id
+  // fails here, before anything is delivered.
+  Subscription subscribe(const std::string& session_id, const std::string& last_event_id);
+  Subscription subscribe(const std::string& session_id, EventId after);
+
+  // Closes the stream and wakes its subscribers, which then end.
+  void closeStream(const std::string& session_id, StreamId stream,
+                   StreamState final_state = StreamState::kCompleted);
+
+  // Removes the session and wakes its subscribers, which then end.
+  bool removeSession(const std::string& session_id);
+
+  // Wakes every subscriber and makes each next() return kShutdown. Idempotent.
+  void shutdown();
+
+ private:
+  Store& store_;
+  HubOptions options_;
+  std::shared_ptr<stream::Doorbells> doorbells_;
+};
+
+}  // namespace mcpkeep

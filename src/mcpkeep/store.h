@@ -1,0 +1,171 @@
+// mcpkeep::Store: durable MCP session state in a WAL-mode SQLite file:
+// sessions, their SSE streams, and the events sent on them, with retention
+// and replay after a Last-Event-ID.
+//
+//   mcpkeep::Store store("mcpkeep.db");
+//   mcpkeep::Session s = store.createSession();
+//   auto stream = store.openRequestStream(s.id, R"([1])");
+//   std::string id = store.append(s.id, stream, "message", R"({"jsonrpc":"2.0"})");
+//   mcpkeep::Replay r = store.eventsAfter(s.id, "<Last-Event-ID>");
+//
+// Thread safety: every method may be called from any thread at any time.
+// Writes from many threads are gathered into shared transactions (group
+// commit); a write method returns only after its transaction has committed.
+// Reads use a pool of connections and see every write that has returned.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <mcpkeep/error.h>
+#include <mcpkeep/event.h>
+#include <mcpkeep/event_id.h>
+#include <mcpkeep/options.h>
+#include <mcpkeep/session.h>
+#include <mcpkeep/stream.h>
+
+namespace mcpkeep {
+
+// What one run of the maintenance job did.
+struct MaintenanceReport {
+  int64_t events_expired = 0;                 // deleted for age
+  std::vector<std::string> sessions_expired;  // deleted for idleness
+};
+
+// Counters since open, for benchmarks and metrics.
+struct WriteStats {
+  int64_t commits = 0;  // transactions committed
+  int64_t writes = 0;   // write operations in them
+  int64_t appends = 0;  // events appended
+};
+
+class Store {
+ public:
+  // Opens (or creates) the database at `path`: checks it, enables WAL,
+  // applies pending migrations, and marks streams a dead process left open as
+  // interrupted. Throws Error naming the file and the cause: kCantOpen,
+  // kReadOnly, kNotADatabase, kCorrupt, kNewerSchema, kBusy, kIo. A file that
+  // fails is never replaced or modified.
+  explicit Store(const std::string& path, StoreOptions options = StoreOptions());
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const;
+
+  // Migration version this library writes (PRAGMA user_version).
+  static int schemaVersion();
+
+  // ---- Sessions --------------------------------------------------------
+
+  // Creates a session with a fresh 128-bit random id, and its standalone stream.
+  Session createSession();
+
+  // The session, or nullopt if there is none with this id.
+  std::optional<Session> session(const std::string& session_id) const;
+
+  // Records activity (for idle expiry), at most once per touch_interval.
+  // Throws kNotFound for an unknown session.
+  void touchSession(const std::string& session_id);
+
+  // Records the result of `initialize`. The JSON arguments are JSON text
+  // (empty: none). Throws kNotFound, or kInvalidArgument for invalid JSON.
+  void markInitialized(const std::string& session_id, const std::string& protocol_version,
+                       const std::string& client_capabilities_json,
+                       const std::string& client_info_json);
+
+  // Reads the session, lets `change` edit it, and writes back last_active,
+  // initialized, protocol_version, client_capabilities and client_info, all
+  // in one transaction. `change` runs on the writer and must not call the
+  // Store. Throws kNotFound, or what `change` throws (nothing is written).
+  void updateSession(const std::string& session_id, const std::function<void(Session&)>& change);
+
+  // Deletes the session with its streams and events. False if there was none.
+  bool removeSession(const std::string& session_id);
+
+  // Deletes sessions idle longer than the retention's session_timeout and
+  // returns their ids.
+  std::vector<std::string> expireIdleSessions();
+
+  int64_t sessionCount() const;
+
+  // All sessions, oldest first.
+  std::vector<Session> sessions() const;
+
+  // ---- Streams ---------------------------------------------------------
+
+  // The session's standalone stream (made with the session). Throws kNotFound.
+  StreamId standaloneStream(const std::string& session_id) const;
+
+  // Opens the response stream of a POST that carried these JSON-RPC request
+  // ids (a JSON array as text). Throws kNotFound or kInvalidArgument.
+  StreamId openRequestStream(const std::string& session_id, const std::string& request_ids_json);
+
+  // Closes a stream as kCompleted or kInterrupted; closing a closed stream is
+  // a no-op. Throws kNotFound for a stream not of this session, and
+  // kInvalidArgument for kOpen.
+  void closeStream(const std::string& session_id, StreamId stream,
+                   StreamState final_state = StreamState::kCompleted);
+
+  // The stream if it exists and belongs to the session.
+  std::optional<Stream> stream(const std::string& session_id, StreamId stream) const;
+
+  // The session's streams, oldest first.
+  std::vector<Stream> streams(const std::string& session_id) const;
+
+  // ---- Events ----------------------------------------------------------
+
+  // Appends an event to an open stream of the session and returns its id,
+  // after it has committed. `data` must be JSON text, `type` non-empty
+  // without CR/LF. Throws kNotFound (session or stream), kStreamClosed,
+  // kInvalidArgument.
+  std::string append(const std::string& session_id, StreamId stream, const std::string& type,
+                     const std::string& data);
+
+  // Appends one event to the standalone stream of every session, in one
+  // transaction. Returns the number of sessions it reached.
+  int64_t broadcast(const std::string& type, const std::string& data);
+
+  // The events of the stream named by `last_event_id` that come after it, in
+  // order, at most `limit` of them (see Replay for the three outcomes).
+  // Throws kInvalidEventId for a malformed id, an id of another session's
+  // stream or of an unknown stream, or one past the session's last event;
+  // kNotFound for an unknown session.
+  Replay eventsAfter(const std::string& session_id, const std::string& last_event_id,
+                     std::size_t limit = kNoLimit) const;
+  Replay eventsAfter(const std::string& session_id, EventId after,
+                     std::size_t limit = kNoLimit) const;
+
+  // All retained events of the session, in order.
+  std::vector<Event> events(const std::string& session_id) const;
+
+  int64_t eventCount(const std::string& session_id) const;
+
+  // Deletes every event of the session (resuming streams then see a gap);
+  // seqs go on from where they were.
+  void clearEvents(const std::string& session_id);
+
+  // ---- Retention and maintenance ---------------------------------------
+
+  Retention retention() const;
+  void setRetention(const Retention& retention);
+
+  // Deletes events past max_age and sessions past session_timeout, then
+  // runs incremental vacuum, a WAL checkpoint (TRUNCATE) and PRAGMA optimize.
+  MaintenanceReport runMaintenance();
+
+  WriteStats writeStats() const;
+
+  static constexpr std::size_t kNoLimit = static_cast<std::size_t>(-1);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcpkeep

@@ -1,0 +1,30 @@
+#include "store/connection.h"
+
+namespace mcpkeep::store {
+
+Connection::Query::~Query() {
+  if (statement_ == nullptr) return;
+  statement_->tryReset();
+  try {
+    statement_->clearBindings();
+  } catch (const SQLite::Exception&) {
+    // sqlite3_clear_bindings cannot fail; nothing to do.
+  }
+}
+
+Connection::Connection(const std::string& path, int open_flags, int busy_timeout_ms)
+    : path_(path), db_(path, open_flags, busy_timeout_ms) {}
+
+Connection::Query Connection::query(const std::string& sql) {
+  auto& slot = statements_[sql];
+  if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
+  return Query(*slot);
+}
+
+std::string Connection::scalar(const std::string& sql) {
+  SQLite::Statement statement(db_, sql);
+  if (!statement.executeStep()) return std::string();
+  return statement.getColumn(0).getString();
+}
+
+}  // namespace mcpkeep::store

@@ -1,0 +1,176 @@
+// Store methods for events: append, broadcast, replay after an event id,
+// list, count, clear.
+#include <mcpkeep/store.h>
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Transaction.h>
+
+#include "store/rows.h"
+#include "store/store_impl.h"
+#include "store/unix_time.h"
+
+namespace mcpkeep {
+namespace {
+
+using store::Connection;
+
+void requireValidType(const std::string& type) {
+  if (type.empty() || type.find_first_of("\r\n") != std::string::npos) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "event type must be non-empty text without CR or LF (it becomes the SSE "
+                "event field)");
+  }
+}
+
+// Why an append's INSERT hit a constraint: the stream is not the session's,
+// or closed, or the data is not JSON. Only runs on the failure path.
+Error explainAppendFailure(Connection& c, const std::string& session_id, StreamId stream,
+                           const SQLite::Exception& e) {
+  const std::string name =
+      "stream " + std::to_string(stream) + " of session '" + session_id + "'";
+  auto q = c.query("SELECT state FROM streams WHERE id = ? AND session_id = ?");
+  q->bind(1, stream);
+  q->bind(2, session_id);
+  if (!q->executeStep()) return Error(ErrorCode::kNotFound, "appending: no " + name);
+  const std::string state = q->getColumn(0).getString();
+  if (state != "open") {
+    return Error(ErrorCode::kStreamClosed,
+                 "appending to " + name + ": the stream is " + state + "; open a new stream");
+  }
+  return Error(ErrorCode::kInvalidArgument,
+               "appending to " + name + ": event data is not valid JSON text (" + e.what() + ")");
+}
+
+}  // namespace
+
+std::string Store::append(const std::string& session_id, StreamId stream, const std::string& type,
+                          const std::string& data) {
+  requireValidType(type);
+  const int64_t now = store::toUnixMillis(impl_->now());
+  int64_t seq = 0;
+  impl_->writer->write([&](Connection& c) {
+    // The seq comes from the session row inside the transaction, so it is
+    // contiguous and never reused; triggers advance last_seq and retain.
+    auto q = c.query(
+        "INSERT INTO events (session_id, stream_id, seq, type, data, created_at) "
+        "SELECT id, ?, last_seq + 1, ?, ?, ? FROM sessions WHERE id = ? RETURNING seq");
+    q->bind(1, stream);
+    q->bindNoCopy(2, type);
+    q->bindNoCopy(3, data);
+    q->bind(4, now);
+    q->bind(5, session_id);
+    try {
+      if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
+      throw explainAppendFailure(c, session_id, stream, e);
+    }
+    seq = q->getColumn(0).getInt64();
+  });
+  ++impl_->appends;
+  return EventId{stream, seq}.toString();
+}
+
+int64_t Store::broadcast(const std::string& type, const std::string& data) {
+  requireValidType(type);
+  const int64_t now = store::toUnixMillis(impl_->now());
+  int64_t reached = 0;
+  impl_->writer->write([&](Connection& c) {
+    auto valid = c.query("SELECT json_valid(?)");
+    valid->bindNoCopy(1, data);
+    if (!valid->executeStep() || valid->getColumn(0).getInt() != 1) {
+      throw Error(ErrorCode::kInvalidArgument, "broadcast: event data is not valid JSON text");
+    }
+    auto q = c.query(
+        "INSERT INTO events (session_id, stream_id, seq, type, data, created_at) "
+        "SELECT s.id, st.id, s.last_seq + 1, ?, ?, ? FROM sessions s "
+        "JOIN streams st ON st.session_id = s.id AND st.kind = 'standalone' "
+        "AND st.state = 'open'");
+    q->bindNoCopy(1, type);
+    q->bindNoCopy(2, data);
+    q->bind(3, now);
+    reached = q->exec();
+  });
+  impl_->appends += reached;
+  return reached;
+}
+
+Replay Store::eventsAfter(const std::string& session_id, const std::string& last_event_id,
+                          std::size_t limit) const {
+  return eventsAfter(session_id, EventId::require(last_event_id), limit);
+}
+
+Replay Store::eventsAfter(const std::string& session_id, EventId after, std::size_t limit) const {
+  return impl_->read("replaying after " + after.toString() + " for session '" + session_id + "'",
+                     [&](Connection& c) {
+    // One read transaction: the stream's state and its events are one snapshot,
+    // so a closed stream's events are all here.
+    SQLite::Transaction snapshot(c.db());
+    Replay replay;
+    int64_t last_seq = 0;
+    {
+      auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
+                       ", (SELECT last_seq FROM sessions WHERE id = session_id) "
+                       "FROM streams WHERE id = ? AND session_id = ?");
+      q->bind(1, after.stream);
+      q->bind(2, session_id);
+      if (!q->executeStep()) {
+        Impl::requireSession(c, session_id);
+        // Same answer for another session's stream and no stream at all:
+        // nothing here tells whether a stream exists elsewhere.
+        throw Error(ErrorCode::kInvalidEventId, "event id " + after.toString() +
+                                                    " is not of a stream of session '" +
+                                                    session_id + "'");
+      }
+      replay.stream = store::readStream(*q);
+      last_seq = q->getColumn(8).getInt64();
+    }
+    if (after.seq > last_seq) {
+      throw Error(ErrorCode::kInvalidEventId, "event id " + after.toString() +
+                                                  " is past the last event of session '" +
+                                                  session_id + "'");
+    }
+    auto q = c.query(std::string("SELECT ") + store::kEventColumns +
+                     " FROM events WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+    q->bind(1, after.stream);
+    q->bind(2, after.seq);
+    q->bind(3, limit == kNoLimit ? int64_t{-1} : static_cast<int64_t>(limit));
+    while (q->executeStep()) replay.events.push_back(store::readEvent(*q));
+    replay.gap = replay.stream.evicted_through > after.seq;
+    return replay;
+  });
+}
+
+std::vector<Event> Store::events(const std::string& session_id) const {
+  return impl_->read("reading the events of '" + session_id + "'", [&](Connection& c) {
+    std::vector<Event> all;
+    auto q = c.query(std::string("SELECT ") + store::kEventColumns +
+                     " FROM events WHERE session_id = ? ORDER BY seq");
+    q->bind(1, session_id);
+    while (q->executeStep()) all.push_back(store::readEvent(*q));
+    if (all.empty()) Impl::requireSession(c, session_id);
+    return all;
+  });
+}
+
+int64_t Store::eventCount(const std::string& session_id) const {
+  return impl_->read("counting the events of '" + session_id + "'", [&](Connection& c) {
+    auto q = c.query("SELECT count(*) FROM events WHERE session_id = ?");
+    q->bind(1, session_id);
+    q->executeStep();
+    const int64_t n = q->getColumn(0).getInt64();
+    if (n == 0) Impl::requireSession(c, session_id);
+    return n;
+  });
+}
+
+void Store::clearEvents(const std::string& session_id) {
+  impl_->writer->write([&](Connection& c) {
+    auto q = c.query("DELETE FROM events WHERE session_id = ?");
+    q->bind(1, session_id);
+    if (q->exec() == 0) Impl::requireSession(c, session_id);
+  });
+}
+
+}  // namespace mcpkeep

@@ -1,0 +1,68 @@
+// store::GroupCommit: the single writer connection and its queue. Concurrent
+// writes are gathered into one transaction, as LevelDB's DBImpl::Write does:
+// the writer at the front of the queue becomes the leader, takes everyone
+// queued behind it, runs their operations in one IMMEDIATE transaction (each
+// in its own savepoint, so one failure does not undo the others), commits
+// once, and wakes them with their results. Under FULL durability that is one
+// fsync for many writes.
+//
+// Thread safety: write() and exclusive() may be called from any thread; the
+// operations run one at a time on the writer connection.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include <mcpkeep/store.h>
+
+#include "store/connection.h"
+
+namespace mcpkeep::store {
+
+class GroupCommit {
+ public:
+  using Operation = std::function<void(Connection&)>;
+
+  GroupCommit(std::unique_ptr<Connection> connection, std::size_t max_batch);
+
+  // Runs `op` inside a transaction that may be shared with other writers, and
+  // returns once that transaction has committed. Rethrows what `op` threw
+  // (its changes are rolled back), or the commit's error as mcpkeep::Error.
+  void write(const Operation& op);
+
+  // Runs `op` alone and outside any transaction (checkpoint, vacuum).
+  void exclusive(const Operation& op);
+
+  WriteStats stats() const;
+
+ private:
+  struct Writer {
+    Writer(const Operation& o, bool t) : op(&o), transactional(t) {}
+    const Operation* op;
+    bool transactional;
+    bool done = false;
+    std::exception_ptr error;
+    std::condition_variable wake;
+  };
+
+  void submit(Writer& writer);
+  void runBatch(const std::vector<Writer*>& batch);
+  void runAlone(Writer& writer);
+  void runOne(Writer& writer);
+
+  std::unique_ptr<Connection> connection_;
+  const std::size_t max_batch_;
+
+  mutable std::mutex mutex_;
+  std::deque<Writer*> queue_;  // front: the leader
+  int64_t commits_ = 0;
+  int64_t writes_ = 0;
+};
+
+}  // namespace mcpkeep::store

@@ -1,0 +1,39 @@
+// Names of the public enums: errorCodeName, streamKindName, streamStateName.
+// Stream names are also the values stored in the streams table.
+#include <mcpkeep/error.h>
+#include <mcpkeep/stream.h>
+
+namespace mcpkeep {
+
+const char* errorCodeName(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kInvalidEventId: return "invalid_event_id";
+    case ErrorCode::kStreamClosed: return "stream_closed";
+    case ErrorCode::kBusy: return "busy";
+    case ErrorCode::kReadOnly: return "read_only";
+    case ErrorCode::kCantOpen: return "cant_open";
+    case ErrorCode::kNotADatabase: return "not_a_database";
+    case ErrorCode::kCorrupt: return "corrupt";
+    case ErrorCode::kNewerSchema: return "newer_schema";
+    case ErrorCode::kIo: return "io";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+const char* streamKindName(StreamKind kind) noexcept {
+  return kind == StreamKind::kStandalone ? "standalone" : "request";
+}
+
+const char* streamStateName(StreamState state) noexcept {
+  switch (state) {
+    case StreamState::kOpen: return "open";
+    case StreamState::kCompleted: return "completed";
+    case StreamState::kInterrupted: return "interrupted";
+  }
+  return "open";
+}
+
+}  // namespace mcpkeep

@@ -1,0 +1,144 @@
+// The order matters: nothing is written until the file has proved to be a
+// healthy SQLite database of a schema version we know, so a bad file is
+// refused unchanged.
+#include "store/open_database.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <mcpkeep/error.h>
+
+#include "store/sqlite_error.h"
+#include "store/unix_time.h"
+
+namespace mcpkeep::store {
+namespace {
+
+bool fileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::unique_ptr<Connection> connect(const std::string& path, int flags,
+                                    const StoreOptions& options) {
+  try {
+    return std::make_unique<Connection>(path, flags,
+                                        static_cast<int>(options.busy_timeout.count()));
+  } catch (const SQLite::Exception& e) {
+    throw translateSqliteError(e, "opening " + path);
+  }
+}
+
+// Refuses, without writing, a file that is not a healthy database we know.
+void checkBeforeWriting(Connection& c, const StoreOptions& options, int latest_version) {
+  const std::string& path = c.path();
+  if (sqlite3_db_readonly(c.db().getHandle(), "main") == 1) {
+    throw Error(ErrorCode::kReadOnly,
+                "opening " + path +
+                    ": the file can only be opened read-only (mcpkeep needs write access to "
+                    "the file and its directory)");
+  }
+  // The first read of the file: not-a-database and locks show here.
+  const int version = c.db().execAndGet("PRAGMA user_version").getInt();
+  requireKnownVersion(version, latest_version, path);
+  if (options.check_on_open) {
+    std::string problems;
+    SQLite::Statement check(c.db(), "PRAGMA quick_check(5)");
+    while (check.executeStep()) {
+      const std::string line = check.getColumn(0).getString();
+      if (line == "ok") break;
+      problems += (problems.empty() ? "" : "; ") + line;
+    }
+    if (!problems.empty()) {
+      throw Error(ErrorCode::kCorrupt, path + " failed its integrity check (" + problems +
+                                           "); restore it from a backup");
+    }
+  }
+}
+
+void configure(Connection& c, const StoreOptions& options) {
+  auto& db = c.db();
+  const bool empty = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt() == 0;
+  if (empty) {
+    // Only possible before the first table exists; lets the maintenance job
+    // give freed pages back to the file system.
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+  }
+  const std::string mode = c.scalar("PRAGMA journal_mode = WAL");
+  if (mode != "wal") {
+    throw Error(ErrorCode::kIo, "opening " + c.path() + ": could not enable WAL (journal_mode is " +
+                                    mode + "); use a file on a local file system");
+  }
+  db.exec(options.durability == Durability::kFull ? "PRAGMA synchronous = FULL"
+                                                  : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+void writeRetention(Connection& c, const Retention& r) {
+  if (r.max_events <= 0 || r.max_age.count() <= 0 || r.session_timeout.count() <= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "retention limits must be positive (max_events " + std::to_string(r.max_events) +
+                    ", max_age " + std::to_string(r.max_age.count()) + " ms, session_timeout " +
+                    std::to_string(r.session_timeout.count()) + " ms)");
+  }
+  auto set = c.query("UPDATE settings SET value = ? WHERE name = ?");
+  const std::pair<const char*, int64_t> values[] = {
+      {"max_events", r.max_events},
+      {"max_age_ms", static_cast<int64_t>(r.max_age.count())},
+      {"session_timeout_ms", static_cast<int64_t>(r.session_timeout.count())},
+  };
+  for (const auto& [name, value] : values) {
+    set->bind(1, value);
+    set->bind(2, name);
+    set->exec();
+    set->reset();
+  }
+}
+
+std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptions& options,
+                                       const std::vector<Migration>& migrations, TimePoint now) {
+  if (!options.create_if_missing && !fileExists(path)) {
+    throw Error(ErrorCode::kCantOpen,
+                "opening " + path + ": no such file (and create_if_missing is off)");
+  }
+  const int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX |
+                    (options.create_if_missing ? SQLite::OPEN_CREATE : 0);
+  auto c = connect(path, flags, options);
+  try {
+    checkBeforeWriting(*c, options, latestVersion(migrations));
+    configure(*c, options);
+    migrate(c->db(), path, migrations);
+
+    SQLite::Transaction transaction(c->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    if (options.retention) writeRetention(*c, *options.retention);
+    if (options.recover_open_streams) {
+      // Only a dead process leaves a request stream open: its requests will
+      // never be answered, and resuming clients must be told so.
+      auto mark = c->query(
+          "UPDATE streams SET state = 'interrupted', closed_at = ? "
+          "WHERE state = 'open' AND kind = 'request'");
+      mark->bind(1, toUnixMillis(now));
+      mark->exec();
+    }
+    transaction.commit();
+  } catch (const SQLite::Exception& e) {
+    throw translateSqliteError(e, "opening " + path);
+  }
+  return c;
+}
+
+std::unique_ptr<Connection> openReader(const std::string& path, const StoreOptions& options) {
+  auto c = connect(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, options);
+  try {
+    c->db().exec("PRAGMA query_only = ON");
+  } catch (const SQLite::Exception& e) {
+    throw translateSqliteError(e, "opening a reader on " + path);
+  }
+  return c;
+}
+
+}  // namespace mcpkeep::store

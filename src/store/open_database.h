@@ -1,0 +1,25 @@
+// Opening the writer connection: checks before any change, then pragmas,
+// migrations, retention settings and crash recovery.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <mcpkeep/options.h>
+
+#include "store/connection.h"
+#include "store/migrations.h"
+
+namespace mcpkeep::store {
+
+// Opens `path` for writing as described in Store::Store. Throws mcpkeep::Error.
+std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptions& options,
+                                       const std::vector<Migration>& migrations, TimePoint now);
+
+// Opens another connection to an already opened database, for reading only.
+std::unique_ptr<Connection> openReader(const std::string& path, const StoreOptions& options);
+
+// Writes `retention` into the settings table (inside the caller's transaction).
+void writeRetention(Connection& connection, const Retention& retention);
+
+}  // namespace mcpkeep::store

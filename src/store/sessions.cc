@@ -1,0 +1,176 @@
+// Store methods for sessions: create, read, touch, initialize, update,
+// remove, expire, count, list.
+#include <mcpkeep/store.h>
+
+#include <sqlite3.h>
+
+#include "store/rows.h"
+#include "store/session_id.h"
+#include "store/store_impl.h"
+#include "store/unix_time.h"
+
+namespace mcpkeep {
+namespace {
+
+using store::Connection;
+
+void bindOptionalJson(SQLite::Statement& s, int index, const std::optional<std::string>& json) {
+  if (json && !json->empty()) {
+    s.bind(index, *json);
+  } else {
+    s.bind(index);
+  }
+}
+
+std::optional<std::string> jsonOrNone(const std::string& json) {
+  if (json.empty()) return std::nullopt;
+  return json;
+}
+
+// Writes the fields of `s` a caller may change.
+void writeSession(Connection& c, const Session& s) {
+  auto q = c.query(
+      "UPDATE sessions SET last_active = ?, initialized = ?, protocol_version = ?, "
+      "client_capabilities = ?, client_info = ? WHERE id = ?");
+  q->bind(1, store::toUnixMillis(s.last_active));
+  q->bind(2, s.initialized ? 1 : 0);
+  if (s.protocol_version.empty()) {
+    q->bind(3);
+  } else {
+    q->bind(3, s.protocol_version);
+  }
+  bindOptionalJson(*q, 4, s.client_capabilities);
+  bindOptionalJson(*q, 5, s.client_info);
+  q->bind(6, s.id);
+  try {
+    q->exec();
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
+    throw Error(ErrorCode::kInvalidArgument,
+                "client capabilities or client info of session '" + s.id +
+                    "' is not valid JSON text");
+  }
+}
+
+std::optional<Session> findSession(Connection& c, const std::string& session_id) {
+  auto q = c.query(std::string("SELECT ") + store::kSessionColumns + " FROM sessions WHERE id = ?");
+  q->bind(1, session_id);
+  if (!q->executeStep()) return std::nullopt;
+  return store::readSession(*q);
+}
+
+}  // namespace
+
+Session Store::createSession() {
+  Session s;
+  s.id = store::newSessionId();
+  s.created_at = s.last_active = store::fromUnixMillis(store::toUnixMillis(impl_->now()));
+  impl_->writer->write([&](Connection& c) {
+    auto session = c.query("INSERT INTO sessions (id, created_at, last_active) VALUES (?, ?, ?)");
+    session->bind(1, s.id);
+    session->bind(2, store::toUnixMillis(s.created_at));
+    session->bind(3, store::toUnixMillis(s.last_active));
+    session->exec();
+    auto standalone =
+        c.query("INSERT INTO streams (session_id, kind, created_at) VALUES (?, 'standalone', ?)");
+    standalone->bind(1, s.id);
+    standalone->bind(2, store::toUnixMillis(s.created_at));
+    standalone->exec();
+  });
+  return s;
+}
+
+std::optional<Session> Store::session(const std::string& session_id) const {
+  return impl_->read("reading session '" + session_id + "'",
+                     [&](Connection& c) { return findSession(c, session_id); });
+}
+
+void Store::touchSession(const std::string& session_id) {
+  const TimePoint now = impl_->now();
+  {
+    std::lock_guard<std::mutex> lock(impl_->touches_mutex);
+    auto it = impl_->last_touch_written.find(session_id);
+    if (it != impl_->last_touch_written.end() && now - it->second < impl_->options.touch_interval) {
+      return;
+    }
+  }
+  impl_->writer->write([&](Connection& c) {
+    auto q = c.query("UPDATE sessions SET last_active = max(last_active, ?) WHERE id = ?");
+    q->bind(1, store::toUnixMillis(now));
+    q->bind(2, session_id);
+    if (q->exec() == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+  });
+  std::lock_guard<std::mutex> lock(impl_->touches_mutex);
+  impl_->last_touch_written[session_id] = now;
+}
+
+void Store::markInitialized(const std::string& session_id, const std::string& protocol_version,
+                            const std::string& client_capabilities_json,
+                            const std::string& client_info_json) {
+  updateSession(session_id, [&](Session& s) {
+    s.initialized = true;
+    s.protocol_version = protocol_version;
+    s.client_capabilities = jsonOrNone(client_capabilities_json);
+    s.client_info = jsonOrNone(client_info_json);
+    s.last_active = std::max(s.last_active, impl_->now());
+  });
+}
+
+void Store::updateSession(const std::string& session_id,
+                          const std::function<void(Session&)>& change) {
+  impl_->writer->write([&](Connection& c) {
+    std::optional<Session> s = findSession(c, session_id);
+    if (!s) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+    change(*s);
+    s->id = session_id;  // the id is not the caller's to change
+    writeSession(c, *s);
+  });
+}
+
+bool Store::removeSession(const std::string& session_id) {
+  bool removed = false;
+  impl_->writer->write([&](Connection& c) {
+    auto q = c.query("DELETE FROM sessions WHERE id = ?");
+    q->bind(1, session_id);
+    removed = q->exec() > 0;
+  });
+  std::lock_guard<std::mutex> lock(impl_->touches_mutex);
+  impl_->last_touch_written.erase(session_id);
+  return removed;
+}
+
+std::vector<std::string> Store::expireIdleSessions() {
+  std::vector<std::string> expired;
+  const int64_t now = store::toUnixMillis(impl_->now());
+  impl_->writer->write([&](Connection& c) {
+    expired.clear();  // a retried batch must not report twice
+    auto q = c.query(
+        "DELETE FROM sessions WHERE last_active <= ? - "
+        "(SELECT value FROM settings WHERE name = 'session_timeout_ms') RETURNING id");
+    q->bind(1, now);
+    while (q->executeStep()) expired.push_back(q->getColumn(0).getString());
+  });
+  std::lock_guard<std::mutex> lock(impl_->touches_mutex);
+  for (const auto& id : expired) impl_->last_touch_written.erase(id);
+  return expired;
+}
+
+int64_t Store::sessionCount() const {
+  return impl_->read("counting sessions", [](Connection& c) {
+    auto q = c.query("SELECT count(*) FROM sessions");
+    q->executeStep();
+    return q->getColumn(0).getInt64();
+  });
+}
+
+std::vector<Session> Store::sessions() const {
+  return impl_->read("listing sessions", [](Connection& c) {
+    std::vector<Session> all;
+    auto q = c.query(std::string("SELECT ") + store::kSessionColumns +
+                     " FROM sessions ORDER BY created_at, id");
+    while (q->executeStep()) all.push_back(store::readSession(*q));
+    return all;
+  });
+}
+
+}  // namespace mcpkeep

@@ -1,0 +1,68 @@
+// Store: opening and closing, retention settings and counters. The other
+// methods live in sessions.cc, streams.cc, events.cc and maintenance.cc.
+#include <mcpkeep/store.h>
+
+#include "store/migrations.h"
+#include "store/open_database.h"
+#include "store/store_impl.h"
+
+namespace mcpkeep {
+
+std::string noSuchSession(const std::string& session_id) {
+  return "no session '" + session_id + "' (unknown, expired or deleted)";
+}
+
+Store::Impl::Impl(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
+  if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+  writer = std::make_unique<store::GroupCommit>(
+      store::openWriter(path, options, store::embeddedMigrations(), now()), options.max_batch);
+  readers = std::make_unique<store::ReaderPool>(
+      [this] { return store::openReader(path, options); }, options.max_readers);
+}
+
+Store::Impl::~Impl() { stopMaintenanceTimer(); }
+
+void Store::Impl::requireSession(store::Connection& c, const std::string& session_id) {
+  auto q = c.query("SELECT 1 FROM sessions WHERE id = ?");
+  q->bind(1, session_id);
+  if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+}
+
+Store::Store(const std::string& path, StoreOptions options)
+    : impl_(std::make_unique<Impl>(path, std::move(options))) {
+  impl_->startMaintenanceTimer([this] { runMaintenance(); });
+}
+
+// The timer calls into this Store, so it stops before anything is torn down.
+Store::~Store() { impl_->stopMaintenanceTimer(); }
+
+const std::string& Store::path() const { return impl_->path; }
+
+int Store::schemaVersion() { return store::latestVersion(store::embeddedMigrations()); }
+
+Retention Store::retention() const {
+  return impl_->read("reading retention settings", [](store::Connection& c) {
+    Retention r;
+    auto q = c.query("SELECT name, value FROM settings");
+    while (q->executeStep()) {
+      const std::string name = q->getColumn(0).getString();
+      const int64_t value = q->getColumn(1).getInt64();
+      if (name == "max_events") r.max_events = value;
+      if (name == "max_age_ms") r.max_age = std::chrono::milliseconds(value);
+      if (name == "session_timeout_ms") r.session_timeout = std::chrono::milliseconds(value);
+    }
+    return r;
+  });
+}
+
+void Store::setRetention(const Retention& retention) {
+  impl_->writer->write([&](store::Connection& c) { store::writeRetention(c, retention); });
+}
+
+WriteStats Store::writeStats() const {
+  WriteStats s = impl_->writer->stats();
+  s.appends = impl_->appends.load();
+  return s;
+}
+
+}  // namespace mcpkeep

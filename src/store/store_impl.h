@@ -1,0 +1,68 @@
+// Store::Impl: what a Store holds. Shared by the files that implement the
+// Store's methods (sessions.cc, streams.cc, events.cc, maintenance.cc).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include <mcpkeep/store.h>
+
+#include "store/connection.h"
+#include "store/group_commit.h"
+#include "store/reader_pool.h"
+#include "store/sqlite_error.h"
+
+namespace mcpkeep {
+
+struct Store::Impl {
+  Impl(const std::string& path, StoreOptions options);
+  ~Impl();
+
+  TimePoint now() const { return options.clock(); }
+
+  // Runs `read` on a borrowed read connection; SQLite errors become
+  // mcpkeep::Error with `context` ("reading session 3fa...").
+  template <typename Read>
+  auto read(const std::string& context, Read&& read) const {
+    auto lease = readers->borrow();
+    try {
+      return read(*lease);
+    } catch (const SQLite::Exception& e) {
+      throw store::translateSqliteError(e, context + " in " + path);
+    }
+  }
+
+  // Throws kNotFound unless the session exists (for error paths: tells an
+  // unknown session from an empty result).
+  static void requireSession(store::Connection& c, const std::string& session_id);
+
+  // Calls `run` every maintenance_interval on a thread of its own, until
+  // stopMaintenanceTimer().
+  void startMaintenanceTimer(std::function<void()> run);
+  void stopMaintenanceTimer();
+
+  const std::string path;
+  StoreOptions options;
+  std::unique_ptr<store::GroupCommit> writer;
+  std::unique_ptr<store::ReaderPool> readers;
+  std::atomic<int64_t> appends{0};
+
+  // touchSession's last write per session, to coalesce them.
+  std::mutex touches_mutex;
+  std::unordered_map<std::string, TimePoint> last_touch_written;
+
+  std::mutex timer_mutex;
+  std::condition_variable timer_wake;
+  bool timer_stopping = false;
+  std::thread timer;
+};
+
+// Message for a session id the store does not know.
+std::string noSuchSession(const std::string& session_id);
+
+}  // namespace mcpkeep

@@ -1,0 +1,104 @@
+// Store methods for streams: the standalone stream, request streams,
+// closing, reading.
+#include <mcpkeep/store.h>
+
+#include <sqlite3.h>
+
+#include "store/rows.h"
+#include "store/store_impl.h"
+#include "store/unix_time.h"
+
+namespace mcpkeep {
+namespace {
+
+using store::Connection;
+
+std::string streamName(const std::string& session_id, StreamId stream) {
+  return "stream " + std::to_string(stream) + " of session '" + session_id + "'";
+}
+
+}  // namespace
+
+StreamId Store::standaloneStream(const std::string& session_id) const {
+  return impl_->read("reading the standalone stream of '" + session_id + "'", [&](Connection& c) {
+    auto q = c.query("SELECT id FROM streams WHERE session_id = ? AND kind = 'standalone'");
+    q->bind(1, session_id);
+    if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+    return q->getColumn(0).getInt64();
+  });
+}
+
+StreamId Store::openRequestStream(const std::string& session_id,
+                                  const std::string& request_ids_json) {
+  StreamId id = 0;
+  const int64_t now = store::toUnixMillis(impl_->now());
+  impl_->writer->write([&](Connection& c) {
+    auto q = c.query(
+        "INSERT INTO streams (session_id, kind, request_ids, created_at) "
+        "SELECT id, 'request', ?, ? FROM sessions WHERE id = ?");
+    q->bind(1, request_ids_json);
+    q->bind(2, now);
+    q->bind(3, session_id);
+    int inserted = 0;
+    try {
+      inserted = q->exec();
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
+      throw Error(ErrorCode::kInvalidArgument,
+                  "request ids of a new stream of session '" + session_id +
+                      "' must be a JSON array");
+    }
+    if (inserted == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+    id = c.db().getLastInsertRowid();
+  });
+  return id;
+}
+
+void Store::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
+  if (final_state == StreamState::kOpen) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "closing " + streamName(session_id, stream) + ": the final state cannot be open");
+  }
+  const int64_t now = store::toUnixMillis(impl_->now());
+  impl_->writer->write([&](Connection& c) {
+    auto q = c.query(
+        "UPDATE streams SET state = ?, closed_at = ? "
+        "WHERE id = ? AND session_id = ? AND state = 'open'");
+    q->bind(1, streamStateName(final_state));
+    q->bind(2, now);
+    q->bind(3, stream);
+    q->bind(4, session_id);
+    if (q->exec() > 0) return;
+    auto exists = c.query("SELECT 1 FROM streams WHERE id = ? AND session_id = ?");
+    exists->bind(1, stream);
+    exists->bind(2, session_id);
+    if (!exists->executeStep()) {
+      throw Error(ErrorCode::kNotFound, "no " + streamName(session_id, stream));
+    }
+  });
+}
+
+std::optional<Stream> Store::stream(const std::string& session_id, StreamId stream) const {
+  return impl_->read("reading " + streamName(session_id, stream),
+                     [&](Connection& c) -> std::optional<Stream> {
+                       auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
+                                        " FROM streams WHERE id = ? AND session_id = ?");
+                       q->bind(1, stream);
+                       q->bind(2, session_id);
+                       if (!q->executeStep()) return std::nullopt;
+                       return store::readStream(*q);
+                     });
+}
+
+std::vector<Stream> Store::streams(const std::string& session_id) const {
+  return impl_->read("listing the streams of '" + session_id + "'", [&](Connection& c) {
+    std::vector<Stream> all;
+    auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
+                     " FROM streams WHERE session_id = ? ORDER BY id");
+    q->bind(1, session_id);
+    while (q->executeStep()) all.push_back(store::readStream(*q));
+    return all;
+  });
+}
+
+}  // namespace mcpkeep

@@ -1,0 +1,66 @@
+#include "stream/doorbells.h"
+
+#include <vector>
+
+namespace mcpkeep::stream {
+
+uint64_t Bell::rings() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rings_;
+}
+
+void Bell::waitForRing(uint64_t seen, std::chrono::steady_clock::time_point until,
+                       const std::atomic<bool>& shut_down) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  rung_.wait_until(lock, until, [&] { return rings_ != seen || shut_down.load(); });
+}
+
+void Bell::ring() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++rings_;
+  }
+  rung_.notify_all();
+}
+
+std::shared_ptr<Bell> Doorbells::bellFor(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (auto bell = bells_[session_id].lock()) return bell;
+  auto bell = std::make_shared<Bell>();
+  bells_[session_id] = bell;
+  if (bells_.size() >= sweep_at_) {
+    for (auto it = bells_.begin(); it != bells_.end();) {
+      it = it->second.expired() ? bells_.erase(it) : std::next(it);
+    }
+    sweep_at_ = 2 * bells_.size() + 64;
+  }
+  return bell;
+}
+
+void Doorbells::ring(const std::string& session_id) {
+  std::shared_ptr<Bell> bell;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = bells_.find(session_id);
+    if (it != bells_.end()) bell = it->second.lock();
+  }
+  if (bell) bell->ring();
+}
+
+void Doorbells::ringAll() {
+  std::vector<std::shared_ptr<Bell>> all;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& entry : bells_) {
+      if (auto bell = entry.second.lock()) all.push_back(std::move(bell));
+    }
+  }
+  for (auto& bell : all) bell->ring();
+}
+
+void Doorbells::shutDown() {
+  shut_down_.store(true);
+  ringAll();
+}
+
+}  // namespace mcpkeep::stream

@@ -1,0 +1,53 @@
+// stream::Doorbells: how a publisher wakes the subscribers of a session. A
+// bell carries no data, only "something changed, read the store again", so
+// a missed or extra ring costs a query, never an event.
+//
+// Thread safety: all methods may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace mcpkeep::stream {
+
+class Bell {
+ public:
+  // The count of rings so far; pass it to waitForRing.
+  uint64_t rings() const;
+  // Waits until the count differs from `seen`, the bells shut down, or `until`.
+  void waitForRing(uint64_t seen, std::chrono::steady_clock::time_point until,
+                   const std::atomic<bool>& shut_down);
+  void ring();
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable rung_;
+  uint64_t rings_ = 0;
+};
+
+class Doorbells {
+ public:
+  // The bell of a session, shared by its subscribers while any holds it.
+  std::shared_ptr<Bell> bellFor(const std::string& session_id);
+  void ring(const std::string& session_id);
+  void ringAll();
+
+  // Rings every bell; from then on isShutDown() is true.
+  void shutDown();
+  bool isShutDown() const { return shut_down_.load(); }
+  const std::atomic<bool>& shutDownFlag() const { return shut_down_; }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<Bell>> bells_;
+  std::size_t sweep_at_ = 64;  // drop bells no one holds when the map reaches this
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace mcpkeep::stream

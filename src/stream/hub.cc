@@ -1,0 +1,63 @@
+// Hub: publish = append + ring the session's doorbell; subscribe = a
+// cursor over the store (see subscription.cc).
+#include <mcpkeep/hub.h>
+
+#include "stream/doorbells.h"
+#include "stream/subscription_state.h"
+
+namespace mcpkeep {
+
+Hub::Hub(Store& store, HubOptions options)
+    : store_(store), options_(options), doorbells_(std::make_shared<stream::Doorbells>()) {}
+
+Hub::~Hub() { shutdown(); }
+
+std::string Hub::publish(const std::string& session_id, StreamId stream, const std::string& type,
+                         const std::string& data) {
+  std::string id = store_.append(session_id, stream, type, data);
+  doorbells_->ring(session_id);
+  return id;
+}
+
+std::string Hub::publish(const std::string& session_id, const std::string& type,
+                         const std::string& data) {
+  return publish(session_id, store_.standaloneStream(session_id), type, data);
+}
+
+int64_t Hub::broadcast(const std::string& type, const std::string& data) {
+  const int64_t reached = store_.broadcast(type, data);
+  doorbells_->ringAll();
+  return reached;
+}
+
+Subscription Hub::subscribe(const std::string& session_id, const std::string& last_event_id) {
+  return subscribe(session_id, EventId::require(last_event_id));
+}
+
+Subscription Hub::subscribe(const std::string& session_id, EventId after) {
+  auto state = std::make_unique<Subscription::State>();
+  state->store = &store_;
+  state->options = options_;
+  state->session_id = session_id;
+  state->doorbells = doorbells_;
+  state->bell = doorbells_->bellFor(session_id);
+  state->cursor = after;
+  // The first read also checks the id: a bad one throws here.
+  state->absorb(store_.eventsAfter(session_id, after, options_.read_batch));
+  return Subscription(std::move(state));
+}
+
+void Hub::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
+  store_.closeStream(session_id, stream, final_state);
+  doorbells_->ring(session_id);
+}
+
+bool Hub::removeSession(const std::string& session_id) {
+  const bool removed = store_.removeSession(session_id);
+  doorbells_->ring(session_id);
+  return removed;
+}
+
+void Hub::shutdown() { doorbells_->shutDown(); }
+
+}  // namespace mcpkeep

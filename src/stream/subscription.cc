@@ -1,0 +1,83 @@
+// Subscription: replay, then live, through one loop: read the store after
+// the cursor; if nothing is new, wait for the session's doorbell (or the
+// poll interval) and read again.
+#include "stream/subscription_state.h"
+
+namespace mcpkeep {
+
+void Subscription::State::absorb(Replay replay) {
+  const int64_t evicted = replay.stream.evicted_through;
+  if (evicted > cursor.seq && evicted > gap_reported_through) {
+    gap_reported_through = evicted;
+    gap_to_report = true;
+  }
+  for (Event& e : replay.events) read_ahead.push_back(std::move(e));
+  if (read_ahead.empty() && !gap_to_report && replay.stream.state != StreamState::kOpen) {
+    Delivery ended;
+    ended.kind = Delivery::Kind::kStreamEnded;
+    ended.stream_state = replay.stream.state;
+    final = ended;
+  }
+}
+
+void Subscription::State::readStore() {
+  try {
+    absorb(store->eventsAfter(session_id, cursor, options.read_batch));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+    Delivery ended;  // the session was deleted or expired
+    ended.kind = Delivery::Kind::kStreamEnded;
+    ended.stream_state = StreamState::kCompleted;
+    ended.session_gone = true;
+    final = ended;
+  }
+}
+
+Subscription::Subscription(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Subscription::Subscription(Subscription&&) noexcept = default;
+Subscription& Subscription::operator=(Subscription&&) noexcept = default;
+Subscription::~Subscription() = default;
+
+StreamId Subscription::streamId() const { return state_->cursor.stream; }
+
+std::string Subscription::lastEventId() const { return state_->cursor.toString(); }
+
+Delivery Subscription::next(std::chrono::milliseconds wait) {
+  State& s = *state_;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (s.doorbells->isShutDown()) {
+      Delivery shutdown;
+      shutdown.kind = Delivery::Kind::kShutdown;
+      return shutdown;
+    }
+    if (s.gap_to_report) {
+      s.gap_to_report = false;
+      Delivery gap;
+      gap.kind = Delivery::Kind::kGap;
+      return gap;
+    }
+    if (!s.read_ahead.empty()) {
+      Delivery delivery;
+      delivery.kind = Delivery::Kind::kEvent;
+      delivery.event = std::move(s.read_ahead.front());
+      s.read_ahead.pop_front();
+      s.cursor.seq = delivery.event.seq;
+      return delivery;
+    }
+    if (s.final) return *s.final;
+
+    // Note the bell before reading, so a publish that lands after the read
+    // still wakes the wait below.
+    const uint64_t seen = s.bell->rings();
+    s.readStore();
+    if (!s.read_ahead.empty() || s.gap_to_report || s.final) continue;
+
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return Delivery();  // kTimeout
+    s.bell->waitForRing(seen, std::min(deadline, now + s.options.poll_interval),
+                        s.doorbells->shutDownFlag());
+  }
+}
+
+}  // namespace mcpkeep

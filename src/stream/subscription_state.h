@@ -1,0 +1,35 @@
+// Subscription::State: a subscriber's cursor and what it has read ahead.
+// Shared by hub.cc (which makes it) and subscription.cc (which reads it).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <mcpkeep/hub.h>
+
+#include "stream/doorbells.h"
+
+namespace mcpkeep {
+
+struct Subscription::State {
+  Store* store = nullptr;
+  HubOptions options;
+  std::string session_id;
+  std::shared_ptr<stream::Doorbells> doorbells;
+  std::shared_ptr<stream::Bell> bell;
+
+  EventId cursor;                   // the last event delivered
+  std::deque<Event> read_ahead;     // read from the store, not yet delivered
+  bool gap_to_report = false;       // deliver kGap before read_ahead
+  int64_t gap_reported_through = 0; // evicted_through already reported
+  std::optional<Delivery> final;    // kStreamEnded, once reached
+
+  // Takes in what the store returned after `cursor`.
+  void absorb(Replay replay);
+  // Reads what the store has after `cursor`.
+  void readStore();
+};
+
+}  // namespace mcpkeep
