@@ -1,0 +1,62 @@
+// Every query of README.md's sqlite3 cookbook runs with the sqlite3 CLI
+// against a populated database and answers with rows.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include <mcpkeep/mcpkeep.h>
+
+#include "helpers/temp_dir.h"
+
+namespace {
+
+// The ```sql blocks of the README section whose heading contains `heading`.
+std::vector<std::string> sqlBlocksOfSection(const std::string& markdown, const std::string& heading) {
+  const auto start = markdown.find(heading);
+  if (start == std::string::npos) return {};
+  auto end = markdown.find("\n## ", start + heading.size());
+  const std::string section = markdown.substr(start, end == std::string::npos ? end : end - start);
+  std::vector<std::string> blocks;
+  const std::regex block("```sql\n([\\s\\S]*?)```");
+  for (std::sregex_iterator it(section.begin(), section.end(), block), last; it != last; ++it) {
+    blocks.push_back((*it)[1].str());
+  }
+  return blocks;
+}
+
+}  // namespace
+
+TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") {
+  mcpkeep::test::TempDir dir;
+  const auto path = dir.file("cookbook.db");
+  std::string session;
+  {
+    mcpkeep::Store store(path, mcpkeep::test::testOptions());
+    session = store.createSession().id;
+    store.markInitialized(session, "2025-11-25", R"({"sampling":{}})",
+                          R"({"name":"cookbook-client","version":"1.0"})");
+    store.createSession();
+    const auto done = store.openRequestStream(session, "[1]");
+    store.append(session, done, "message",
+                 R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1}})");
+    store.append(session, done, "message", R"({"jsonrpc":"2.0","id":1,"result":{}})");
+    store.closeStream(session, done);
+    const auto running = store.openRequestStream(session, "[2]");
+    store.append(session, running, "message",
+                 R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info"}})");
+  }
+  { mcpkeep::Store reopened(path, mcpkeep::test::testOptions()); }  // interrupts `running`
+
+  const auto blocks =
+      sqlBlocksOfSection(mcpkeep::test::readFile(MCPKEEP_SOURCE_DIR "/README.md"), "sqlite3 cookbook");
+  REQUIRE(blocks.size() >= 6);
+  for (const auto& sql : blocks) {
+    INFO("query:\n" << sql);
+    const auto result =
+        mcpkeep::test::runSqlite3(path, ".parameter set :session '" + session + "'\n" + sql);
+    INFO("output:\n" << result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("Error") == std::string::npos);
+    CHECK_FALSE(result.output.empty());
+  }
+}

@@ -1,0 +1,168 @@
+// Live delivery: replay then live with no gap or duplicate at the switch,
+// slow subscribers, many subscribers, ends and shutdown.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include <mcpkeep/mcpkeep.h>
+
+#include "helpers/error_matcher.h"
+#include "helpers/temp_dir.h"
+
+using namespace std::chrono_literals;
+using Kind = mcpkeep::Delivery::Kind;
+
+namespace {
+
+struct Fixture {
+  mcpkeep::test::TempDir dir;
+  std::string path = dir.file("hub.db");
+  mcpkeep::Store store{path, mcpkeep::test::testOptions()};
+  mcpkeep::Hub hub{store};
+  std::string session = store.createSession().id;
+  mcpkeep::StreamId stream = store.openRequestStream(session, "[1]");
+
+  std::string publish(int n) {
+    return hub.publish(session, stream, "message", "{\"n\":" + std::to_string(n) + "}");
+  }
+};
+
+// Collects events until `count` are seen; fails on anything else.
+std::vector<std::string> take(mcpkeep::Subscription& s, std::size_t count) {
+  std::vector<std::string> data;
+  while (data.size() < count) {
+    const auto d = s.next(10s);
+    INFO("delivery kind " << static_cast<int>(d.kind));
+    REQUIRE(d.kind == Kind::kEvent);
+    data.push_back(d.event.data);
+  }
+  return data;
+}
+
+std::vector<std::string> numbers(int from, int to) {
+  std::vector<std::string> out;
+  for (int n = from; n <= to; ++n) out.push_back("{\"n\":" + std::to_string(n) + "}");
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a subscription replays stored events then delivers live ones with no gap or duplicate") {
+  Fixture f;
+  f.publish(1);
+  const auto second = f.publish(2);
+  f.publish(3);
+  auto sub = f.hub.subscribe(f.session, second);
+  CHECK(sub.streamId() == f.stream);
+
+  std::thread publisher([&] {
+    for (int n = 4; n <= 200; ++n) f.publish(n);
+  });
+  const auto got = take(sub, 198);
+  publisher.join();
+  CHECK(got == numbers(3, 200));
+  CHECK(sub.next(0ms).kind == Kind::kTimeout);
+  CHECK(sub.lastEventId() == mcpkeep::EventId{f.stream, 200}.toString());
+}
+
+TEST_CASE("a completed stream ends its subscriptions after its last event") {
+  Fixture f;
+  auto sub = f.hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
+  f.publish(1);
+  f.publish(2);
+  f.hub.closeStream(f.session, f.stream);
+  CHECK(take(sub, 2) == numbers(1, 2));
+  const auto end = sub.next(5s);
+  CHECK(end.kind == Kind::kStreamEnded);
+  CHECK(end.stream_state == mcpkeep::StreamState::kCompleted);
+  CHECK(sub.next(0ms).kind == Kind::kStreamEnded);
+}
+
+TEST_CASE("a slow subscriber loses nothing retained and is told when it fell behind") {
+  Fixture f;
+  f.store.setRetention(mcpkeep::Retention().withMaxEvents(10));
+  mcpkeep::HubOptions options;
+  options.read_batch = 4;
+  mcpkeep::Hub hub(f.store, options);
+  auto sub = hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
+  for (int n = 1; n <= 5; ++n) f.publish(n);
+  CHECK(take(sub, 2) == numbers(1, 2));  // has read ahead 1..4
+  for (int n = 6; n <= 30; ++n) f.publish(n);  // retention keeps 21..30
+
+  CHECK(take(sub, 2) == numbers(3, 4));  // already read: still delivered
+  CHECK(sub.next(5s).kind == Kind::kGap);
+  CHECK(take(sub, 10) == numbers(21, 30));
+  CHECK(sub.next(0ms).kind == Kind::kTimeout);
+}
+
+TEST_CASE("resuming from an evicted id signals the gap first and then what remains") {
+  Fixture f;
+  f.store.setRetention(mcpkeep::Retention().withMaxEvents(3));
+  const auto first = f.publish(1);
+  for (int n = 2; n <= 6; ++n) f.publish(n);
+  auto sub = f.hub.subscribe(f.session, first);
+  CHECK(sub.next(5s).kind == Kind::kGap);
+  CHECK(take(sub, 3) == numbers(4, 6));
+}
+
+TEST_CASE("a bad Last-Event-ID fails at subscribe before anything is delivered") {
+  Fixture f;
+  const auto other = f.store.createSession().id;
+  const auto others = f.hub.publish(other, "message", "{}");
+  CHECK_ERROR(f.hub.subscribe(f.session, others), mcpkeep::ErrorCode::kInvalidEventId);
+  CHECK_ERROR(f.hub.subscribe(f.session, "garbage"), mcpkeep::ErrorCode::kInvalidEventId);
+  CHECK_ERROR(f.hub.subscribe("nope", mcpkeep::EventId{f.stream, 0}),
+              mcpkeep::ErrorCode::kNotFound);
+}
+
+TEST_CASE("any number of subscribers of one stream each get every event") {
+  Fixture f;
+  std::vector<mcpkeep::Subscription> subs;
+  for (int i = 0; i < 20; ++i) subs.push_back(f.hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0}));
+  for (int n = 1; n <= 50; ++n) f.publish(n);
+  for (auto& s : subs) CHECK(take(s, 50) == numbers(1, 50));
+}
+
+TEST_CASE("broadcast reaches subscribers of every session's standalone stream") {
+  Fixture f;
+  const auto other = f.store.createSession().id;
+  auto a = f.hub.subscribe(f.session, mcpkeep::EventId{f.store.standaloneStream(f.session), 0});
+  auto b = f.hub.subscribe(other, mcpkeep::EventId{f.store.standaloneStream(other), 0});
+  CHECK(f.hub.broadcast("message", R"({"method":"notifications/resources/list_changed"})") == 2);
+  CHECK(take(a, 1) == std::vector<std::string>{R"({"method":"notifications/resources/list_changed"})"});
+  CHECK(take(b, 1) == std::vector<std::string>{R"({"method":"notifications/resources/list_changed"})"});
+}
+
+TEST_CASE("shutdown wakes every waiting subscriber and ends it") {
+  Fixture f;
+  std::vector<std::thread> waiters;
+  std::atomic<int> shut_down{0};
+  std::vector<mcpkeep::Subscription> subs;
+  for (int i = 0; i < 4; ++i) subs.push_back(f.hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0}));
+  for (auto& s : subs) {
+    waiters.emplace_back([&s, &shut_down] {
+      // Waits far longer than the test may take: only shutdown can end it.
+      if (s.next(std::chrono::hours(1)).kind == Kind::kShutdown) ++shut_down;
+    });
+  }
+  f.hub.shutdown();
+  for (auto& t : waiters) t.join();
+  CHECK(shut_down == 4);
+  CHECK(subs[0].next(0ms).kind == Kind::kShutdown);
+}
+
+TEST_CASE("a subscriber sees events appended by another process by polling") {
+  Fixture f;
+  mcpkeep::HubOptions options;
+  options.poll_interval = 20ms;
+  mcpkeep::Hub hub(f.store, options);
+  auto sub = hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
+  // Another Store on the same file stands for another process: it rings no
+  // doorbell of this hub.
+  auto other_options = mcpkeep::test::testOptions();
+  other_options.recover_open_streams = false;
+  mcpkeep::Store other(f.path, other_options);
+  std::thread writer([&] { other.append(f.session, f.stream, "message", R"({"n":1})"); });
+  CHECK(take(sub, 1) == numbers(1, 1));
+  writer.join();
+}
