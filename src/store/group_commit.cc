@@ -35,20 +35,17 @@ void GroupCommit::submit(Writer& writer) {
   writer.wake.wait(lock, [&] { return writer.done || queue_.front() == &writer; });
 
   if (!writer.done) {
-    // This writer leads: take it and the transactional writers behind it.
+    // This writer leads: it runs its batch (the front of the queue), then
+    // hands leadership to the next writer in the queue.
     std::vector<Writer*> batch;
-    for (Writer* w : queue_) {
-      if (batch.size() == max_batch_ || w->transactional != writer.transactional) break;
-      batch.push_back(w);
-      if (!writer.transactional) break;
-    }
-    lock.unlock();
     if (writer.transactional) {
-      runBatch(batch);
+      runBatch(batch, lock);
     } else {
-      runAlone(writer);
+      batch.push_back(&writer);
+      lock.unlock();
+      runOne(writer);
+      lock.lock();
     }
-    lock.lock();
     for (Writer* w : batch) {
       queue_.pop_front();
       w->done = true;
@@ -72,38 +69,63 @@ void GroupCommit::runOne(Writer& writer) {
   }
 }
 
-void GroupCommit::runAlone(Writer& writer) { runOne(writer); }
+bool GroupCommit::gatherInto(std::vector<Writer*>& batch) const {
+  const std::size_t before = batch.size();
+  for (std::size_t i = batch.size(); i < queue_.size() && batch.size() < max_batch_; ++i) {
+    if (!queue_[i]->transactional) break;
+    batch.push_back(queue_[i]);
+  }
+  return batch.size() > before;
+}
 
-void GroupCommit::runBatch(const std::vector<Writer*>& batch) {
+void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mutex>& lock) {
+  gatherInto(batch);
+  lock.unlock();
   sqlite3* handle = connection_->db().getHandle();
+  bool committed = false;
   try {
     SQLite::Transaction transaction(connection_->db(), SQLite::TransactionBehavior::IMMEDIATE);
-    for (Writer* w : batch) {
-      connection_->query("SAVEPOINT write")->exec();
-      runOne(*w);
-      if (w->error && sqlite3_get_autocommit(handle)) {
-        // SQLite rolled the whole transaction back (disk full, I/O error):
-        // every write of the batch is lost, so every writer gets the error.
-        for (Writer* other : batch) {
-          if (!other->error) other->error = w->error;
+    std::size_t next = 0;
+    bool lost = false;
+    do {
+      for (; next < batch.size() && !lost; ++next) {
+        Writer* w = batch[next];
+        connection_->query("SAVEPOINT write")->exec();
+        runOne(*w);
+        if (w->error && sqlite3_get_autocommit(handle)) {
+          // SQLite rolled the whole transaction back (disk full, I/O error):
+          // every write of the batch is lost, so every writer gets the error.
+          lost = true;
+          for (Writer* other : batch) {
+            if (!other->error) other->error = w->error;
+          }
+          break;
         }
-        return;
+        if (w->error) connection_->query("ROLLBACK TO write")->exec();
+        connection_->query("RELEASE write")->exec();
       }
-      if (w->error) connection_->query("ROLLBACK TO write")->exec();
-      connection_->query("RELEASE write")->exec();
-    }
-    transaction.commit();
+      if (lost) break;
+      // Writers that queued while these ran join the same commit: under
+      // load, the ones the previous commit released are back by now.
+      lock.lock();
+      const bool more = gatherInto(batch);
+      lock.unlock();
+      if (!more) {
+        transaction.commit();
+        committed = true;
+      }
+    } while (!committed);
   } catch (const SQLite::Exception& e) {
     const auto error = std::make_exception_ptr(translateSqliteError(
         e, "committing " + std::to_string(batch.size()) + " write(s) to " + connection_->path()));
     for (Writer* w : batch) {
       if (!w->error) w->error = error;
     }
-    return;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++commits_;
-  writes_ += static_cast<int64_t>(batch.size());
+  lock.lock();
+  if (committed) {
+    ++commits_;
+    writes_ += static_cast<int64_t>(batch.size());
+  }
 }
-
 }  // namespace mcpkeep::store

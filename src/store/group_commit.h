@@ -2,8 +2,8 @@
 // writes are gathered into one transaction, as LevelDB's DBImpl::Write does:
 // the writer at the front of the queue becomes the leader, takes everyone
 // queued behind it, runs their operations in one IMMEDIATE transaction (each
-// in its own savepoint, so one failure does not undo the others), commits
-// once, and wakes them with their results. Under FULL durability that is one
+// in its own savepoint, so one failure does not undo the others), takes in
+// whoever queued meanwhile, commits once, and wakes them with their results. Under FULL durability that is one
 // fsync for many writes.
 //
 // Thread safety: write() and exclusive() may be called from any thread; the
@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <mcpkeep/store.h>
 
@@ -52,8 +53,12 @@ class GroupCommit {
   };
 
   void submit(Writer& writer);
-  void runBatch(const std::vector<Writer*>& batch);
-  void runAlone(Writer& writer);
+  // Appends to `batch` the transactional writers queued behind it, up to
+  // max_batch_; true if it added any. Needs mutex_.
+  bool gatherInto(std::vector<Writer*>& batch) const;
+  // Runs a batch in one transaction, gathering writers that queue up while it
+  // runs. Called and returns with `lock` held; releases it meanwhile.
+  void runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mutex>& lock);
   void runOne(Writer& writer);
 
   std::unique_ptr<Connection> connection_;
