@@ -1,5 +1,6 @@
 // mcpkeep::Event and mcpkeep::Replay: stored events and the answer to
 // "what comes after this Last-Event-ID".
+// Thread safety: plain values.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 // the stream and the position, so Last-Event-ID alone says which stream to
 // resume. Stream ids and seqs are never reused, so neither is an event id.
 // "<stream>-0" names the start of a stream (the priming event's id).
+// Thread safety: a plain value; parse() and require() are pure.
 #pragma once
 
 #include <cstdint>

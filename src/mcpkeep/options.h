@@ -1,5 +1,6 @@
 // Options for opening a Store: durability, locking, retention, maintenance.
 // Every field says its default.
+// Thread safety: plain values, copied by the Store at open.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,5 @@
 // mcpkeep::Session: one MCP client session (Mcp-Session-Id), as stored.
+// Thread safety: a plain value; copy it freely, guard shared mutation yourself.
 #pragma once
 
 #include <chrono>

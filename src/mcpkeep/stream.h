@@ -1,5 +1,6 @@
 // mcpkeep::Stream: one SSE stream of a session: the standalone GET stream, or
 // the response stream of a POST.
+// Thread safety: plain values and pure functions.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
 // The one clock type of the public API. The database stores Unix milliseconds.
+// A Clock given to a Store is called from any of the Store's threads.
 #pragma once
 
 #include <chrono>
