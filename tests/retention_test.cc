@@ -7,31 +7,14 @@
 #include <mcpkeep/mcpkeep.h>
 
 #include "helpers/error_matcher.h"
-#include "helpers/temp_dir.h"
+#include "helpers/store_fixture.h"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-struct Fixture {
-  mcpkeep::test::TempDir dir;
-  mcpkeep::test::FakeClock fake;
-  std::string path = dir.file("retention.db");
-  mcpkeep::Store store;
-  static mcpkeep::StoreOptions options(mcpkeep::test::FakeClock& fake) {
-    auto o = mcpkeep::test::testOptions();
-    o.clock = fake.clock();
-    o.touch_interval = 0ms;
-    return o;
-  }
-  Fixture() : store(path, options(fake)) {}
-
-  std::string sql(const std::string& statements) {
-    const auto r = mcpkeep::test::runSqlite3(path, statements);
-    INFO(r.output);
-    REQUIRE(r.exit_code == 0);
-    return r.output;
-  }
+struct Fixture : mcpkeep::test::StoreFixture {
+  Fixture() : StoreFixture(0ms) {}
 };
 
 }  // namespace

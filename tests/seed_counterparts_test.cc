@@ -8,25 +8,15 @@
 #include <mcpkeep/mcpkeep.h>
 
 #include "helpers/error_matcher.h"
-#include "helpers/temp_dir.h"
+#include "helpers/store_fixture.h"
 
 using namespace std::chrono_literals;
 using mcpkeep::ErrorCode;
 
 namespace {
 
-struct Fixture {
-  mcpkeep::test::TempDir dir;
-  mcpkeep::test::FakeClock fake;
-  mcpkeep::Store store;
-
-  static mcpkeep::StoreOptions options(mcpkeep::test::FakeClock& fake) {
-    auto o = mcpkeep::test::testOptions();
-    o.clock = fake.clock();
-    o.touch_interval = 0ms;
-    return o;
-  }
-  Fixture() : store(dir.file("seed.db"), options(fake)) {}
+struct Fixture : mcpkeep::test::StoreFixture {
+  Fixture() : StoreFixture(0ms) {}
 
   // A session with one open request stream, as the seed's EventStore.
   std::pair<std::string, mcpkeep::StreamId> sessionWithStream() {

@@ -7,24 +7,14 @@
 #include <mcpkeep/mcpkeep.h>
 
 #include "helpers/error_matcher.h"
-#include "helpers/temp_dir.h"
+#include "helpers/store_fixture.h"
 
 using namespace std::chrono_literals;
 using mcpkeep::ErrorCode;
 
 namespace {
 
-struct Fixture {
-  mcpkeep::test::TempDir dir;
-  mcpkeep::test::FakeClock fake;
-  mcpkeep::Store store;
-  static mcpkeep::StoreOptions options(mcpkeep::test::FakeClock& fake) {
-    auto o = mcpkeep::test::testOptions();
-    o.clock = fake.clock();
-    return o;
-  }
-  Fixture() : store(dir.file("store.db"), options(fake)) {}
-};
+using Fixture = mcpkeep::test::StoreFixture;  // touch_interval 5 s
 
 }  // namespace
 

@@ -23,20 +23,15 @@ void requireValidType(const std::string& type) {
   }
 }
 
-// Why an append's INSERT hit a constraint: the stream is not the session's,
-// or closed, or the data is not JSON. Only runs on the failure path.
-Error explainAppendFailure(Connection& c, const std::string& session_id, StreamId stream,
-                           const SQLite::Exception& e) {
-  const std::string name =
-      "stream " + std::to_string(stream) + " of session '" + session_id + "'";
-  auto q = c.query("SELECT state FROM streams WHERE id = ? AND session_id = ?");
-  q->bind(1, stream);
-  q->bind(2, session_id);
-  if (!q->executeStep()) return Error(ErrorCode::kNotFound, "appending: no " + name);
-  const std::string state = q->getColumn(0).getString();
-  if (state != "open") {
+// Why an append's INSERT hit a constraint, given the stream's state (nullopt:
+// not a stream of the session): the stream, or else the data.
+Error explainAppendFailure(const std::optional<std::string>& state, const std::string& session_id,
+                           StreamId stream, const SQLite::Exception& e) {
+  const std::string name = streamName(session_id, stream);
+  if (!state) return Error(ErrorCode::kNotFound, "appending: no " + name);
+  if (*state != "open") {
     return Error(ErrorCode::kStreamClosed,
-                 "appending to " + name + ": the stream is " + state + "; open a new stream");
+                 "appending to " + name + ": the stream is " + *state + "; open a new stream");
   }
   return Error(ErrorCode::kInvalidArgument,
                "appending to " + name + ": event data is not valid JSON text (" + e.what() + ")");
@@ -64,7 +59,7 @@ std::string Store::append(const std::string& session_id, StreamId stream, const 
       if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
     } catch (const SQLite::Exception& e) {
       if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
-      throw explainAppendFailure(c, session_id, stream, e);
+      throw explainAppendFailure(Impl::streamState(c, session_id, stream), session_id, stream, e);
     }
     seq = q->getColumn(0).getInt64();
   });

@@ -12,6 +12,10 @@ std::string noSuchSession(const std::string& session_id) {
   return "no session '" + session_id + "' (unknown, expired or deleted)";
 }
 
+std::string streamName(const std::string& session_id, StreamId stream) {
+  return "stream " + std::to_string(stream) + " of session '" + session_id + "'";
+}
+
 Store::Impl::Impl(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
   if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
   writer = std::make_unique<store::GroupCommit>(
@@ -26,6 +30,16 @@ void Store::Impl::requireSession(store::Connection& c, const std::string& sessio
   auto q = c.query("SELECT 1 FROM sessions WHERE id = ?");
   q->bind(1, session_id);
   if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+}
+
+std::optional<std::string> Store::Impl::streamState(store::Connection& c,
+                                                    const std::string& session_id,
+                                                    StreamId stream) {
+  auto q = c.query("SELECT state FROM streams WHERE id = ? AND session_id = ?");
+  q->bind(1, stream);
+  q->bind(2, session_id);
+  if (!q->executeStep()) return std::nullopt;
+  return q->getColumn(0).getString();
 }
 
 Store::Store(const std::string& path, StoreOptions options)

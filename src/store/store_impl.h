@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -41,6 +42,11 @@ struct Store::Impl {
   // unknown session from an empty result).
   static void requireSession(store::Connection& c, const std::string& session_id);
 
+  // The stored state of a stream of the session ("open", "completed",
+  // "interrupted"), or nullopt if the session has no such stream.
+  static std::optional<std::string> streamState(store::Connection& c,
+                                                const std::string& session_id, StreamId stream);
+
   // Calls `run` every maintenance_interval on a thread of its own, until
   // stopMaintenanceTimer().
   void startMaintenanceTimer(std::function<void()> run);
@@ -64,5 +70,8 @@ struct Store::Impl {
 
 // Message for a session id the store does not know.
 std::string noSuchSession(const std::string& session_id);
+
+// "stream 7 of session '3fa...'", for messages.
+std::string streamName(const std::string& session_id, StreamId stream);
 
 }  // namespace mcpkeep

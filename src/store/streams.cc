@@ -9,15 +9,7 @@
 #include "store/unix_time.h"
 
 namespace mcpkeep {
-namespace {
-
 using store::Connection;
-
-std::string streamName(const std::string& session_id, StreamId stream) {
-  return "stream " + std::to_string(stream) + " of session '" + session_id + "'";
-}
-
-}  // namespace
 
 StreamId Store::standaloneStream(const std::string& session_id) const {
   return impl_->read("reading the standalone stream of '" + session_id + "'", [&](Connection& c) {
@@ -68,11 +60,7 @@ void Store::closeStream(const std::string& session_id, StreamId stream, StreamSt
     q->bind(2, now);
     q->bind(3, stream);
     q->bind(4, session_id);
-    if (q->exec() > 0) return;
-    auto exists = c.query("SELECT 1 FROM streams WHERE id = ? AND session_id = ?");
-    exists->bind(1, stream);
-    exists->bind(2, session_id);
-    if (!exists->executeStep()) {
+    if (q->exec() == 0 && !Impl::streamState(c, session_id, stream)) {
       throw Error(ErrorCode::kNotFound, "no " + streamName(session_id, stream));
     }
   });

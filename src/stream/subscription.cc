@@ -24,8 +24,10 @@ void Subscription::State::readStore() {
   try {
     absorb(store->eventsAfter(session_id, cursor, options.read_batch));
   } catch (const Error& e) {
-    if (e.code() != ErrorCode::kNotFound) throw;
-    Delivery ended;  // the session was deleted or expired
+    // After a successful subscribe, these mean the session (kNotFound) or
+    // the stream (kInvalidEventId: deleted by hand) is gone.
+    if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kInvalidEventId) throw;
+    Delivery ended;
     ended.kind = Delivery::Kind::kStreamEnded;
     ended.stream_state = StreamState::kCompleted;
     ended.session_gone = true;
