@@ -87,6 +87,10 @@ struct StoreOptions {
   // Default: 256.
   std::size_t max_batch = 256;
 
+  // Under Durability::kFull, while other writers are active, how long a
+  // commit waits for more writes to share its fsync. Default: 100 us.
+  std::chrono::microseconds commit_delay{100};
+
   // Read connections kept for concurrent readers. Default: 8.
   std::size_t max_readers = 8;
 

@@ -8,8 +8,11 @@
 
 namespace mcpkeep::store {
 
-GroupCommit::GroupCommit(std::unique_ptr<Connection> connection, std::size_t max_batch)
-    : connection_(std::move(connection)), max_batch_(max_batch == 0 ? 1 : max_batch) {}
+GroupCommit::GroupCommit(std::unique_ptr<Connection> connection, std::size_t max_batch,
+                         std::chrono::microseconds commit_delay)
+    : connection_(std::move(connection)),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      commit_delay_(commit_delay) {}
 
 void GroupCommit::write(const Operation& op) {
   Writer writer(op, true);
@@ -32,6 +35,7 @@ WriteStats GroupCommit::stats() const {
 void GroupCommit::submit(Writer& writer) {
   std::unique_lock<std::mutex> lock(mutex_);
   queue_.push_back(&writer);
+  arrived_.notify_one();
   writer.wake.wait(lock, [&] { return writer.done || queue_.front() == &writer; });
 
   if (!writer.done) {
@@ -108,7 +112,15 @@ void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mu
       // Writers that queued while these ran join the same commit: under
       // load, the ones the previous commit released are back by now.
       lock.lock();
-      const bool more = gatherInto(batch);
+      bool more = gatherInto(batch);
+      if (!more && commit_delay_.count() > 0 && batch.size() < last_active_ &&
+          batch.size() < max_batch_) {
+        // Others are active: give the writers the last commit released a
+        // moment to come back and share this commit (PostgreSQL's
+        // commit_delay with commit_siblings).
+        arrived_.wait_for(lock, commit_delay_, [&] { return queue_.size() >= last_active_; });
+        more = gatherInto(batch);
+      }
       lock.unlock();
       if (!more) {
         transaction.commit();
@@ -123,6 +135,7 @@ void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mu
     }
   }
   lock.lock();
+  last_active_ = queue_.size();  // this batch and the writers waiting behind it
   if (committed) {
     ++commits_;
     writes_ += static_cast<int64_t>(batch.size());

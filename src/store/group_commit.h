@@ -10,6 +10,7 @@
 // operations run one at a time on the writer connection.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +31,11 @@ class GroupCommit {
  public:
   using Operation = std::function<void(Connection&)>;
 
-  GroupCommit(std::unique_ptr<Connection> connection, std::size_t max_batch);
+  // `commit_delay`: how long a leader whose batch has run waits for more
+  // writers before committing, when the previous batch had several (others
+  // are active). Worth it only when a commit is expensive (an fsync).
+  GroupCommit(std::unique_ptr<Connection> connection, std::size_t max_batch,
+              std::chrono::microseconds commit_delay);
 
   // Runs `op` inside a transaction that may be shared with other writers, and
   // returns once that transaction has committed. Rethrows what `op` threw
@@ -66,6 +71,9 @@ class GroupCommit {
 
   mutable std::mutex mutex_;
   std::deque<Writer*> queue_;  // front: the leader
+  std::condition_variable arrived_;  // a writer joined the queue
+  const std::chrono::microseconds commit_delay_;
+  std::size_t last_active_ = 0;  // writers in the queue when the last batch ended
   int64_t commits_ = 0;
   int64_t writes_ = 0;
 };

@@ -19,7 +19,9 @@ std::string streamName(const std::string& session_id, StreamId stream) {
 Store::Impl::Impl(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
   if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
   writer = std::make_unique<store::GroupCommit>(
-      store::openWriter(path, options, store::embeddedMigrations(), now()), options.max_batch);
+      store::openWriter(path, options, store::embeddedMigrations(), now()), options.max_batch,
+      options.durability == Durability::kFull ? options.commit_delay
+                                              : std::chrono::microseconds(0));
   readers = std::make_unique<store::ReaderPool>(
       [this] { return store::openReader(path, options); }, options.max_readers);
 }

@@ -172,20 +172,27 @@ int main(int argc, char** argv) {
     rows.push_back({std::string("append, 1 thread, ") + mode, lib_one, raw_one,
                     "1 commit per event"});
 
-    // Eight threads, a session each.
-    std::vector<std::pair<std::string, mcpkeep::StreamId>> lib_targets, raw_targets;
+    // Concurrent writers, a session each, as a server with many clients has.
+    const auto libParallel = [&](int threads) {
+      std::vector<std::pair<std::string, mcpkeep::StreamId>> targets;
+      for (int t = 0; t < threads; ++t) {
+        auto a = lib.createSession().id;
+        targets.emplace_back(a, lib.openRequestStream(a, "[1]"));
+      }
+      const int per_thread = std::max(1, n / threads);
+      return parallel(threads, per_thread, [&](int t) {
+        for (int i = 0; i < per_thread; ++i) {
+          lib.append(targets[t].first, targets[t].second, "message", kData);
+        }
+      });
+    };
+    std::vector<std::pair<std::string, mcpkeep::StreamId>> raw_targets;
     for (int t = 0; t < kThreads; ++t) {
-      auto a = lib.createSession().id;
-      lib_targets.emplace_back(a, lib.openRequestStream(a, "[1]"));
       auto b = raw_store.createSession().id;
       raw_targets.emplace_back(b, raw_store.openRequestStream(b, "[1]"));
     }
     const int per_thread = n / kThreads;
-    const double lib_eight = parallel(kThreads, per_thread, [&](int t) {
-      for (int i = 0; i < per_thread; ++i) {
-        lib.append(lib_targets[t].first, lib_targets[t].second, "message", kData);
-      }
-    });
+    const double lib_eight = libParallel(kThreads);
     const double raw_eight = parallel(kThreads, per_thread, [&](int t) {
       sqlite3* db = openRaw(raw_path, durability);
       rawAppends(db, raw_targets[t].first, raw_targets[t].second, per_thread, 1);
@@ -193,24 +200,12 @@ int main(int argc, char** argv) {
     });
     rows.push_back({std::string("append, 8 threads, ") + mode, lib_eight, raw_eight,
                     "8 connections, 1 commit per event"});
-    rows.push_back({std::string("append, 8 threads, ") + mode + " vs raw 1 thread", lib_eight,
-                    raw_one, "1 thread, 1 commit per event"});
-
-    // Many concurrent writers, as a server with many clients has.
-    const int kMany = 64;
-    std::vector<std::pair<std::string, mcpkeep::StreamId>> many_targets;
-    for (int t = 0; t < kMany; ++t) {
-      auto a = lib.createSession().id;
-      many_targets.emplace_back(a, lib.openRequestStream(a, "[1]"));
+    for (int threads : {2, 4, 8, 64}) {
+      const double rate = threads == kThreads ? lib_eight : libParallel(threads);
+      rows.push_back({"append, " + std::to_string(threads) + " threads, " + mode +
+                          " vs raw 1 thread",
+                      rate, raw_one, "1 thread, 1 commit per event"});
     }
-    const int per_many = std::max(1, n / kMany);
-    const double lib_many = parallel(kMany, per_many, [&](int t) {
-      for (int i = 0; i < per_many; ++i) {
-        lib.append(many_targets[t].first, many_targets[t].second, "message", kData);
-      }
-    });
-    rows.push_back({std::string("append, 64 threads, ") + mode + " vs raw 1 thread", lib_many,
-                    raw_one, "1 thread, 1 commit per event"});
 
     start = Clock::now();
     rawAppends(raw, rs, rstream, n, 100);
