@@ -2,6 +2,10 @@
 // files that must be refused, each leaving the file as it was.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -98,6 +102,39 @@ TEST_CASE("a database locked beyond the busy timeout gives a busy error") {
   auto options = mcpkeep::test::testOptions();
   options.busy_timeout = 100ms;
   CHECK_ERROR(mcpkeep::Store(path, options), ErrorCode::kBusy);
+}
+
+TEST_CASE("a file or directory the process may not write is refused with a read-only error") {
+  mcpkeep::test::TempDir dir;
+  const auto path = populatedDatabase(dir);
+  SECTION("the file is read-only") {
+    REQUIRE(::chmod(dir.path().c_str(), 0777) == 0);
+    REQUIRE(::chmod(path.c_str(), 0444) == 0);
+  }
+  SECTION("the directory is read-only (WAL needs to create files beside it)") {
+    REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+    REQUIRE(::chmod(path.c_str(), 0666) == 0);
+  }
+  const auto before = readFile(path);
+  // Root may write anything, so the open runs in a child that is not root.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    try {
+      mcpkeep::Store store(path, mcpkeep::test::testOptions());
+      ::_exit(1);  // opened: wrong
+    } catch (const mcpkeep::Error& e) {
+      ::_exit(e.code() == ErrorCode::kReadOnly ? 0 : 2);
+    } catch (...) {
+      ::_exit(4);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(readFile(path) == before);
 }
 
 TEST_CASE("paths that cannot be opened give a cant-open error and nothing is created") {
