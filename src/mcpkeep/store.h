@@ -118,6 +118,10 @@ class Store {
   // The session's streams, oldest first.
   std::vector<Stream> streams(const std::string& session_id) const;
 
+  // Request streams still open, in every session, oldest first (for a
+  // server's start-up recovery; see StoreOptions::recover_open_streams).
+  std::vector<Stream> openRequestStreams() const;
+
   // ---- Events ----------------------------------------------------------
 
   // Appends an event to an open stream of the session and returns its id,

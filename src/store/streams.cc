@@ -89,4 +89,14 @@ std::vector<Stream> Store::streams(const std::string& session_id) const {
   });
 }
 
+std::vector<Stream> Store::openRequestStreams() const {
+  return impl_->read("listing open request streams", [&](Connection& c) {
+    std::vector<Stream> open;
+    auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
+                     " FROM streams WHERE state = 'open' AND kind = 'request' ORDER BY id");
+    while (q->executeStep()) open.push_back(store::readStream(*q));
+    return open;
+  });
+}
+
 }  // namespace mcpkeep

@@ -1,0 +1,18 @@
+// The mcpkeep binary's subcommands, and the tools `serve` offers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <mcpkeep/mcp_server.h>
+
+namespace mcpkeep::app {
+
+// Each takes the arguments after the subcommand name and returns the exit code.
+int serve(const std::vector<std::string>& args);
+int demo(const std::vector<std::string>& args);
+
+// echo, and slow_task: a long-running tool for trying durability by hand.
+void addBuiltinTools(McpServer& server);
+
+}  // namespace mcpkeep::app

@@ -1,0 +1,25 @@
+#include "http/http_error.h"
+
+#include "mcp/json_rpc.h"
+
+namespace mcpkeep::http {
+
+HttpError toHttpError(const Error& e) {
+  switch (e.code()) {
+    case ErrorCode::kNotFound:
+      return HttpError(404, kSessionNotFound, e.what());
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kInvalidEventId:
+      return HttpError(400, mcp::kInvalidRequest, e.what());
+    case ErrorCode::kStreamClosed:
+      return HttpError(409, kServerError, e.what());
+    case ErrorCode::kBusy:
+    case ErrorCode::kIo:
+    case ErrorCode::kReadOnly:
+      return HttpError(503, kServerError, "storage unavailable, retry later");
+    default:
+      return HttpError(500, mcp::kInternalError, "internal error");
+  }
+}
+
+}  // namespace mcpkeep::http

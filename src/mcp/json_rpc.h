@@ -1,0 +1,48 @@
+// JSON-RPC 2.0 messages: validation, classification, and the messages the
+// server writes. Transport-agnostic.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mcpkeep::mcp {
+
+// JSON-RPC error codes.
+constexpr int kParseError = -32700;
+constexpr int kInvalidRequest = -32600;
+constexpr int kMethodNotFound = -32601;
+constexpr int kInvalidParams = -32602;
+constexpr int kInternalError = -32603;
+
+// A JSON-RPC error to answer with; `what()` is the message sent to the client.
+class RpcError : public std::runtime_error {
+ public:
+  RpcError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+enum class MessageKind { kRequest, kNotification, kResponse };
+
+// Checks that `message` is one JSON-RPC 2.0 message and says which kind.
+// Throws RpcError(kInvalidRequest) naming the problem.
+MessageKind classify(const nlohmann::json& message);
+
+// Parses a request body. Throws RpcError(kParseError) for invalid JSON or
+// nesting deeper than `max_depth` (checked before parsing, so a hostile
+// body cannot exhaust the stack).
+nlohmann::json parseBody(const std::string& body, int max_depth = 64);
+
+nlohmann::json resultMessage(const nlohmann::json& id, const nlohmann::json& result);
+nlohmann::json errorMessage(const nlohmann::json& id, int code, const std::string& message);
+nlohmann::json notificationMessage(const std::string& method, const nlohmann::json& params);
+
+// The params object of a request or notification ({} when absent). Throws
+// RpcError(kInvalidParams) if present but not an object.
+const nlohmann::json& paramsOf(const nlohmann::json& message);
+
+}  // namespace mcpkeep::mcp

@@ -1,0 +1,353 @@
+// McpServer: dispatches requests by method; runs tools on worker threads;
+// every answer goes to the request's stream through the Hub.
+#include <mcpkeep/mcp_server.h>
+
+#include <algorithm>
+#include <atomic>
+#include <list>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "mcp/json_rpc.h"
+#include "mcp/protocol_version.h"
+
+namespace mcpkeep {
+namespace {
+
+using nlohmann::json;
+using mcp::RpcError;
+
+// RFC 5424 levels, as MCP names them, least severe first.
+const std::vector<std::string>& logLevels() {
+  static const std::vector<std::string> levels = {"debug",    "info",  "notice", "warning",
+                                                  "error",    "critical", "alert", "emergency"};
+  return levels;
+}
+
+int logLevelIndex(const std::string& level) {
+  const auto& levels = logLevels();
+  const auto it = std::find(levels.begin(), levels.end(), level);
+  return it == levels.end() ? -1 : static_cast<int>(it - levels.begin());
+}
+
+const std::size_t kToolsPageSize = 100;
+
+}  // namespace
+
+struct McpServer::Impl {
+  Impl(Hub& h, ServerInfo i) : hub(h), store(h.store()), info(std::move(i)) {}
+
+  // A tool call in progress, found by notifications/cancelled.
+  struct Call {
+    std::shared_ptr<std::atomic<bool>> cancelled;
+  };
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
+
+  class Context;
+
+  void answer(const std::string& session, StreamId stream, const json& message) {
+    hub.publish(session, stream, "message", message.dump());
+    hub.closeStream(session, stream);
+  }
+
+  json initializeResult(const std::string& version) const {
+    json result = {{"protocolVersion", version},
+                   {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
+                   {"serverInfo", {{"name", info.name}, {"version", info.version}}}};
+    if (!info.instructions.empty()) result["instructions"] = info.instructions;
+    return result;
+  }
+
+  json listTools(const json& params) {
+    std::size_t offset = 0;
+    if (params.contains("cursor")) {
+      const auto& cursor = params["cursor"];
+      if (!cursor.is_string() || cursor.get_ref<const std::string&>().empty() ||
+          cursor.get_ref<const std::string&>().find_first_not_of("0123456789") !=
+              std::string::npos ||
+          cursor.get_ref<const std::string&>().size() > 9) {
+        throw RpcError(mcp::kInvalidParams, "invalid \"cursor\": pass back a nextCursor as given");
+      }
+      offset = std::stoul(cursor.get<std::string>());
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    json list = json::array();
+    auto it = tools.begin();
+    for (std::size_t i = 0; i < offset && it != tools.end(); ++i) ++it;
+    for (; it != tools.end() && list.size() < kToolsPageSize; ++it) {
+      const Tool& t = it->second;
+      json entry = {{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}};
+      if (!t.title.empty()) entry["title"] = t.title;
+      if (t.output_schema) entry["outputSchema"] = *t.output_schema;
+      list.push_back(std::move(entry));
+    }
+    json result = {{"tools", list}};
+    if (it != tools.end()) result["nextCursor"] = std::to_string(offset + list.size());
+    return result;
+  }
+
+  void setLevel(const std::string& session, const json& params) {
+    const auto level = params.find("level");
+    if (level == params.end() || !level->is_string() || logLevelIndex(*level) < 0) {
+      throw RpcError(mcp::kInvalidParams,
+                     "\"level\" must be one of debug, info, notice, warning, error, critical, "
+                     "alert, emergency");
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    log_levels[session] = logLevelIndex(*level);
+  }
+
+  int minimumLogLevel(const std::string& session) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto it = log_levels.find(session);
+    return it == log_levels.end() ? 0 : it->second;
+  }
+
+  void startToolCall(const std::string& session, StreamId stream, const json& id,
+                     const json& params);
+  void reapFinishedWorkers();  // needs mutex
+
+  Hub& hub;
+  Store& store;
+  const ServerInfo info;
+
+  std::mutex mutex;
+  std::map<std::string, Tool> tools;  // by name: a stable order for pagination
+  std::unordered_map<std::string, int> log_levels;       // session -> minimum level
+  std::map<std::pair<std::string, std::string>, Call> calls;  // (session, id) -> call
+  std::list<Worker> workers;
+  bool stopping = false;
+};
+
+class McpServer::Impl::Context : public ToolContext {
+ public:
+  Context(Impl& server, std::string session, StreamId stream, json progress_token,
+          std::shared_ptr<std::atomic<bool>> cancelled)
+      : server_(server),
+        session_(std::move(session)),
+        stream_(stream),
+        progress_token_(std::move(progress_token)),
+        cancelled_(std::move(cancelled)) {}
+
+  void progress(double progress, std::optional<double> total, const std::string& message) override {
+    if (progress_token_.is_null()) return;
+    json params = {{"progressToken", progress_token_}, {"progress", progress}};
+    if (total) params["total"] = *total;
+    if (!message.empty()) params["message"] = message;
+    send(mcp::notificationMessage("notifications/progress", params));
+  }
+
+  void log(const std::string& level, const json& data, const std::string& logger) override {
+    const int index = logLevelIndex(level);
+    if (index < 0) throw std::invalid_argument("unknown log level '" + level + "'");
+    if (index < server_.minimumLogLevel(session_)) return;
+    json params = {{"level", level}, {"data", data}};
+    if (!logger.empty()) params["logger"] = logger;
+    send(mcp::notificationMessage("notifications/message", params));
+  }
+
+  bool cancelled() const override { return cancelled_->load(); }
+  const std::string& sessionId() const override { return session_; }
+
+ private:
+  void send(const json& message) {
+    server_.hub.publish(session_, stream_, "message", message.dump());
+  }
+
+  Impl& server_;
+  const std::string session_;
+  const StreamId stream_;
+  const json progress_token_;
+  const std::shared_ptr<std::atomic<bool>> cancelled_;
+};
+
+void McpServer::Impl::reapFinishedWorkers() {
+  for (auto it = workers.begin(); it != workers.end();) {
+    if (it->finished->load()) {
+      it->thread.join();
+      it = workers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void McpServer::Impl::startToolCall(const std::string& session, StreamId stream, const json& id,
+                                    const json& params) {
+  const auto name = params.find("name");
+  if (name == params.end() || !name->is_string()) {
+    throw RpcError(mcp::kInvalidParams, "tools/call needs \"name\", a string");
+  }
+  json arguments = params.value("arguments", json::object());
+  if (!arguments.is_object()) {
+    throw RpcError(mcp::kInvalidParams, "\"arguments\" must be an object");
+  }
+  json progress_token;
+  if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+    progress_token = meta->value("progressToken", json());
+  }
+
+  std::lock_guard<std::mutex> lock(mutex);
+  if (stopping) throw RpcError(mcp::kInternalError, "the server is shutting down");
+  const auto tool = tools.find(name->get<std::string>());
+  if (tool == tools.end()) {
+    throw RpcError(mcp::kInvalidParams, "unknown tool '" + name->get<std::string>() + "'");
+  }
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  const auto key = std::make_pair(session, id.dump());
+  calls[key] = Call{cancelled};
+  reapFinishedWorkers();
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  workers.push_back(Worker{
+      std::thread([this, session, stream, id, arguments = std::move(arguments),
+                   handler = tool->second.handler, progress_token, cancelled, finished, key] {
+        Context context(*this, session, stream, progress_token, cancelled);
+        json result;
+        try {
+          result = handler(arguments, context);
+          if (!result.is_object()) throw std::runtime_error("the tool returned no result object");
+        } catch (const std::exception& e) {
+          result = {{"content", json::array({{{"type", "text"}, {"text", e.what()}}})},
+                    {"isError", true}};
+        }
+        try {
+          // A cancelled request gets no response (MCP cancellation), but its
+          // stream still ends.
+          if (cancelled->load()) {
+            hub.closeStream(session, stream);
+          } else {
+            answer(session, stream, mcp::resultMessage(id, result));
+          }
+        } catch (const std::exception&) {
+          // The session was deleted meanwhile: no one is left to answer.
+        }
+        {
+          std::lock_guard<std::mutex> done(mutex);
+          calls.erase(key);
+        }
+        finished->store(true);
+      }),
+      finished});
+}
+
+McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(hub, std::move(info))) {}
+
+McpServer::~McpServer() { shutdown(); }
+
+Hub& McpServer::hub() { return impl_->hub; }
+
+void McpServer::addTool(Tool tool) {
+  if (tool.name.empty() || !tool.handler) {
+    throw std::invalid_argument("a tool needs a name and a handler");
+  }
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::string name = tool.name;
+  impl_->tools[name] = std::move(tool);
+}
+
+McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
+  Impl& s = *impl_;
+  const std::string method = request.at("method").get<std::string>();
+  const json& id = request.at("id");
+  const std::string request_ids = json::array({id}).dump();
+
+  if (method == "initialize") {
+    const json* params = nullptr;
+    std::string error;
+    try {
+      params = &mcp::paramsOf(request);
+      if (!params->contains("protocolVersion") || !(*params)["protocolVersion"].is_string()) {
+        error = "initialize needs \"protocolVersion\", a string";
+      }
+    } catch (const RpcError& e) {
+      error = e.what();
+    }
+    if (!error.empty()) {
+      Dispatch refused;
+      refused.rejection = mcp::errorMessage(id, mcp::kInvalidParams, error);
+      return refused;
+    }
+    const std::string version =
+        mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>());
+    const Session session = s.store.createSession();
+    s.store.markInitialized(session.id, version,
+                            params->value("capabilities", json::object()).dump(),
+                            params->value("clientInfo", json::object()).dump());
+    const StreamId stream = s.store.openRequestStream(session.id, request_ids);
+    s.answer(session.id, stream, mcp::resultMessage(id, s.initializeResult(version)));
+    return {session.id, stream, std::nullopt};
+  }
+
+  const StreamId stream = s.store.openRequestStream(session_id, request_ids);
+  try {
+    const json& params = mcp::paramsOf(request);
+    if (method == "ping") {
+      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
+    } else if (method == "tools/list") {
+      s.answer(session_id, stream, mcp::resultMessage(id, s.listTools(params)));
+    } else if (method == "tools/call") {
+      s.startToolCall(session_id, stream, id, params);
+    } else if (method == "logging/setLevel") {
+      s.setLevel(session_id, params);
+      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
+    } else {
+      throw RpcError(mcp::kMethodNotFound, "unknown method '" + method + "'");
+    }
+  } catch (const RpcError& e) {
+    s.answer(session_id, stream, mcp::errorMessage(id, e.code(), e.what()));
+  }
+  return {session_id, stream, std::nullopt};
+}
+
+void McpServer::handleNotification(const std::string& session_id, const json& message) {
+  if (message.value("method", "") != "notifications/cancelled") return;
+  const json& params = mcp::paramsOf(message);
+  const auto request_id = params.find("requestId");
+  if (request_id == params.end()) return;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const auto call = impl_->calls.find({session_id, request_id->dump()});
+  if (call != impl_->calls.end()) call->second.cancelled->store(true);
+}
+
+int McpServer::recoverInterruptedRequests() {
+  Store& store = impl_->store;
+  int answered = 0;
+  for (const Stream& stream : store.openRequestStreams()) {
+    json pending = json::parse(stream.request_ids.value_or("[]"), nullptr, false);
+    if (!pending.is_array()) pending = json::array();
+    const Replay replay = store.eventsAfter(stream.session_id, EventId{stream.id, 0});
+    for (const Event& event : replay.events) {
+      const json message = json::parse(event.data, nullptr, false);
+      if (!message.is_object() || !message.contains("id") || message.contains("method")) continue;
+      pending.erase(std::remove(pending.begin(), pending.end(), message["id"]), pending.end());
+    }
+    for (const json& id : pending) {
+      store.append(stream.session_id, stream.id, "message",
+                   mcp::errorMessage(id, mcp::kInternalError,
+                                     "request interrupted: the server stopped before it "
+                                     "finished; send it again")
+                       .dump());
+      ++answered;
+    }
+    store.closeStream(stream.session_id, stream.id, StreamState::kInterrupted);
+  }
+  return answered;
+}
+
+void McpServer::shutdown() {
+  std::list<Impl::Worker> running;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->stopping = true;
+    for (auto& [key, call] : impl_->calls) call.cancelled->store(true);
+    running.swap(impl_->workers);
+  }
+  for (auto& worker : running) worker.thread.join();
+}
+
+}  // namespace mcpkeep

@@ -1,0 +1,112 @@
+// mcpkeep::McpServer: the MCP protocol on top of a Hub: lifecycle
+// (initialize, ping), tools, logging, cancellation. Transport-agnostic: the
+// HTTP layer hands it JSON-RPC messages; every message it sends (responses,
+// progress, logs) is published to the request's stream in the store first,
+// and the transport delivers it from there.
+//
+// Thread safety: every method may be called from any thread. Tool handlers
+// run on worker threads of their own, so a long one blocks no one else.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <mcpkeep/hub.h>
+
+namespace mcpkeep {
+
+// What a tool handler gets besides its arguments. Valid during the call.
+class ToolContext {
+ public:
+  virtual ~ToolContext() = default;
+
+  // Sends notifications/progress on the request's stream when the request
+  // carried _meta.progressToken; does nothing otherwise.
+  virtual void progress(double progress, std::optional<double> total = std::nullopt,
+                        const std::string& message = std::string()) = 0;
+
+  // Sends notifications/message at `level` (debug, info, notice, warning,
+  // error, critical, alert, emergency) when the session's logging/setLevel
+  // lets it through.
+  virtual void log(const std::string& level, const nlohmann::json& data,
+                   const std::string& logger = std::string()) = 0;
+
+  // True once the client cancelled the request (notifications/cancelled) or
+  // the server is shutting down. Long handlers should check it and return.
+  virtual bool cancelled() const = 0;
+
+  virtual const std::string& sessionId() const = 0;
+};
+
+struct Tool {
+  std::string name;
+  std::string title;  // optional
+  std::string description;
+  // JSON Schema of the arguments, passed to clients unchanged.
+  nlohmann::json input_schema = {{"type", "object"}};
+  std::optional<nlohmann::json> output_schema;
+  // Returns a CallToolResult object ({"content": [...]}, ...). An exception
+  // becomes a result with isError: true and its message as text.
+  std::function<nlohmann::json(const nlohmann::json& arguments, ToolContext& context)> handler;
+};
+
+struct ServerInfo {
+  std::string name = "mcpkeep";
+  std::string version = "0.1.0";
+  std::string instructions;  // optional
+};
+
+class McpServer {
+ public:
+  McpServer(Hub& hub, ServerInfo info = ServerInfo());
+  // Cancels running tool calls and waits for them (see shutdown()).
+  ~McpServer();
+
+  McpServer(const McpServer&) = delete;
+  McpServer& operator=(const McpServer&) = delete;
+
+  // Adds a tool, or replaces the one with the same name.
+  void addTool(Tool tool);
+
+  // ---- For transports --------------------------------------------------
+
+  // Where the answer to a request is: the request's stream in the store;
+  // or, for an `initialize` that is refused, no session and `rejection`, a
+  // JSON-RPC error message for the transport to send as it is.
+  struct Dispatch {
+    std::string session_id;
+    StreamId stream = 0;
+    std::optional<nlohmann::json> rejection;
+  };
+
+  // Handles one JSON-RPC request of `session_id`. `initialize` creates the
+  // session (any `session_id` is ignored). Opens the request's stream and
+  // answers on it: at once, or from a worker for tools/call. Protocol
+  // errors are answered on the stream too. Throws mcpkeep::Error only when
+  // the store fails (e.g. kNotFound for an unknown session).
+  Dispatch handleRequest(const std::string& session_id, const nlohmann::json& request);
+
+  // Handles a notification or a response from the client.
+  void handleNotification(const std::string& session_id, const nlohmann::json& message);
+
+  // Answers, with a JSON-RPC error naming the interruption, every request on
+  // a stream that a dead process left open, and marks those streams
+  // interrupted. Call once at start-up, before serving, on a Store opened
+  // with recover_open_streams = false. Returns how many requests it answered.
+  int recoverInterruptedRequests();
+
+  // Cancels running tool calls and waits for their handlers to return.
+  void shutdown();
+
+  Hub& hub();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcpkeep
