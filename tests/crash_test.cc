@@ -2,10 +2,8 @@
 // every event it acknowledged must be on disk afterwards, intact and in order.
 #include <catch2/catch.hpp>
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <map>
 #include <random>
@@ -14,69 +12,9 @@
 
 #include <mcpkeep/mcpkeep.h>
 
+#include "helpers/child_process.h"
 #include "helpers/temp_dir.h"
 
-namespace {
-
-// A running crash_writer and the pipe it reports acknowledged ids on.
-class Child {
- public:
-  Child(const std::string& db, const std::string& session, int cycle) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      const std::string c = std::to_string(cycle);
-      ::execl(MCPKEEP_CRASH_WRITER, "crash_writer", db.c_str(), session.c_str(), c.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = fds[0];
-  }
-  ~Child() {
-    if (pid_ > 0) killNow();
-    ::close(out_);
-  }
-
-  // The next acknowledged id; empty if the child ended or 30 s passed.
-  std::string nextAck() {
-    for (;;) {
-      const auto newline = buffer_.find('\n');
-      if (newline != std::string::npos) {
-        std::string line = buffer_.substr(0, newline);
-        buffer_.erase(0, newline + 1);
-        return line;
-      }
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 30000) <= 0) return {};
-      char chunk[4096];
-      const ssize_t n = ::read(out_, chunk, sizeof chunk);
-      if (n <= 0) return {};
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  // SIGKILL, then reap. Returns true if it died of the signal.
-  bool killNow() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string buffer_;
-};
-
-}  // namespace
 
 TEST_CASE("every event acknowledged before a kill -9 is on disk intact and in order") {
   mcpkeep::test::TempDir dir;
@@ -96,14 +34,18 @@ TEST_CASE("every event acknowledged before a kill -9 is on disk intact and in or
   for (int cycle = 1; cycle <= kCycles; ++cycle) {
     INFO("cycle " << cycle);
     {
-      Child child(path, session, cycle);
+      mcpkeep::test::ChildProcess child(
+          {MCPKEEP_CRASH_WRITER, path, session, std::to_string(cycle)});
       const int wanted = acks_before_kill(random);
       for (int i = 1; i <= wanted; ++i) {
-        const std::string id = child.nextAck();
-        REQUIRE_FALSE(id.empty());
-        acknowledged[id] = "{\"cycle\":" + std::to_string(cycle) + ",\"i\":" + std::to_string(i) + "}";
+        const auto id = child.readLine();
+        REQUIRE(id);
+        acknowledged[*id] = "{\"cycle\":" + std::to_string(cycle) + ",\"i\":" + std::to_string(i) + "}";
       }
-      REQUIRE(child.killNow());  // most likely in the middle of the next append
+      // Most likely in the middle of the next append.
+      const int status = child.signalAndWait(SIGKILL);
+      REQUIRE(WIFSIGNALED(status));
+      REQUIRE(WTERMSIG(status) == SIGKILL);
     }
 
     SQLite::Database raw(path, SQLite::OPEN_READONLY);

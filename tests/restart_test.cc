@@ -1,0 +1,118 @@
+// The reason mcpkeep exists: kill -9 the real server during a long tool call,
+// restart it on the same file, and the client carries on in its session.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include <mcpkeep/event_id.h>
+
+#include "helpers/child_process.h"
+#include "helpers/mcp_client.h"
+#include "helpers/temp_dir.h"
+
+using nlohmann::json;
+using mcpkeep::test::ChildProcess;
+using mcpkeep::test::McpClient;
+using mcpkeep::test::SseEvent;
+
+namespace {
+
+// Starts `mcpkeep serve` on `db`; returns it and the port it bound.
+std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string& db) {
+  auto server = std::make_unique<ChildProcess>(
+      std::vector<std::string>{MCPKEEP_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0"});
+  const auto line = server->readLine(std::chrono::seconds(30));
+  REQUIRE(line);
+  std::smatch port;
+  REQUIRE(std::regex_search(*line, port, std::regex("127\\.0\\.0\\.1:([0-9]+)/mcp")));
+  return {std::move(server), static_cast<uint16_t>(std::stoi(port[1]))};
+}
+
+double progressOf(const SseEvent& e) {
+  const json m = json::parse(e.data);
+  return m.value("method", "") == "notifications/progress" ? m["params"]["progress"].get<double>() : -1;
+}
+
+}  // namespace
+
+TEST_CASE("after kill -9 and a restart the client resumes its session and its stream") {
+  mcpkeep::test::TempDir dir;
+  const std::string db = dir.file("restart.db");
+  auto [server, port] = startServer(db);
+  McpClient client(port);
+  client.initialize("2025-11-25");
+  REQUIRE(client.session_id.size() == 32);
+
+  // A long tool call, read as it streams; the server dies after 4 progress events.
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<SseEvent> seen;
+  const json call = {{"jsonrpc", "2.0"}, {"id", 42}, {"method", "tools/call"},
+                     {"params", {{"name", "slow_task"}, {"arguments", {{"steps", 500}, {"interval_ms", 10}}},
+                                 {"_meta", {{"progressToken", "p"}}}}}};
+  std::thread caller([&] {
+    try {
+      client.send("POST", call.dump(), client.standardHeaders(), SIZE_MAX, [&](const SseEvent& e) {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back(e);
+        arrived.notify_all();
+      });
+    } catch (const std::exception&) {
+      // The connection dies with the server.
+    }
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(arrived.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() >= 5; }));
+  }
+  const int killed = server->signalAndWait(SIGKILL);
+  caller.join();
+  REQUIRE(WIFSIGNALED(killed));
+  REQUIRE(seen.size() >= 5);
+  REQUIRE(seen[0].data.empty());  // the priming event
+  const SseEvent last_seen = seen.back();
+  const double last_progress = progressOf(last_seen);
+  REQUIRE(last_progress >= 4);
+
+  // Restart on the same file; same session, no initialize.
+  auto [restarted, new_port] = startServer(db);
+  McpClient resumed(new_port);
+  resumed.session_id = client.session_id;
+  resumed.protocol_version = client.protocol_version;
+  const auto replay = resumed.get({{"Last-Event-ID", last_seen.id}}, SIZE_MAX);
+  REQUIRE(replay.status == 200);
+  REQUIRE_FALSE(replay.events.empty());
+
+  // Exactly the missed events, in order: progress from where the client was,
+  // then the error that ends the interrupted request.
+  const auto after = *mcpkeep::EventId::parse(last_seen.id);
+  int64_t previous_seq = after.seq;
+  double expected_progress = last_progress + 1;
+  for (std::size_t i = 0; i + 1 < replay.events.size(); ++i) {
+    const auto id = *mcpkeep::EventId::parse(replay.events[i].id);
+    CHECK(id.stream == after.stream);
+    CHECK(id.seq > previous_seq);
+    previous_seq = id.seq;
+    CHECK(progressOf(replay.events[i]) == expected_progress);
+    expected_progress += 1;
+  }
+  const json end = json::parse(replay.events.back().data);
+  CHECK(end["id"] == 42);
+  CHECK(end["error"]["code"] == -32603);
+  CHECK_THAT(end["error"]["message"].get<std::string>(), Catch::Contains("interrupted"));
+
+  // The session goes on: a new call works, with the stored protocol version.
+  const json echoed = resumed.request("tools/call", {{"name", "echo"}, {"arguments", {{"message", "still here"}}}});
+  CHECK(echoed["result"]["content"][0]["text"] == "still here");
+
+  // SIGTERM stops it cleanly.
+  const int stopped = restarted->signalAndWait(SIGTERM);
+  CHECK(WIFEXITED(stopped));
+  CHECK(WEXITSTATUS(stopped) == 0);
+}
