@@ -1,5 +1,6 @@
-# The two set-up commands of README.md: `make run` and `make test`. Each
-# installs the Debian packages that are missing, configures and builds.
+# The two set-up commands of README.md: `make run` (the server on
+# 127.0.0.1:8080 with ./mcpkeep.db) and `make test`. Each installs the Debian
+# packages that are missing, configures and builds.
 BUILD ?= build
 DB ?= ./mcpkeep.db
 JOBS ?= $(shell nproc)
@@ -22,8 +23,10 @@ build: deps
 	cmake -S . -B $(BUILD) -DMCPKEEP_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
+LISTEN ?= 127.0.0.1:8080
+
 run: build
-	./$(BUILD)/mcpkeep demo --db $(DB)
+	./$(BUILD)/mcpkeep serve --db $(DB) --listen $(LISTEN)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
