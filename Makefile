@@ -29,7 +29,7 @@ run: build
 	./$(BUILD)/mcpkeep serve --db $(DB) --listen $(LISTEN)
 
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
 
 bench: build
 	./$(BUILD)/tests/mcpkeep_bench
