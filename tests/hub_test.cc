@@ -166,3 +166,31 @@ TEST_CASE("a subscriber sees events appended by another process by polling") {
   CHECK(take(sub, 1) == numbers(1, 1));
   writer.join();
 }
+
+TEST_CASE("disconnect makes one subscriber let go after what is stored and the stream goes on") {
+  Fixture f;
+  f.publish(1);
+  // Requested before anyone subscribed: the next subscriber takes it.
+  f.hub.disconnect(f.session, f.stream);
+  auto first = f.hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
+  CHECK(take(first, 1) == numbers(1, 1));
+  CHECK(first.next(5s).kind == Kind::kDisconnect);
+
+  // Taken once: the client's next connection resumes and stays.
+  f.publish(2);
+  auto resumed = f.hub.subscribe(f.session, first.lastEventId());
+  CHECK(take(resumed, 1) == numbers(2, 2));
+  CHECK(resumed.next(0ms).kind == Kind::kTimeout);
+
+  // A live subscriber is woken by the request.
+  std::thread later([&] { f.hub.disconnect(f.session, f.stream); });
+  CHECK(resumed.next(5s).kind == Kind::kDisconnect);
+  later.join();
+
+  // Closing the stream drops a request no one took.
+  f.hub.disconnect(f.session, f.stream);
+  f.hub.closeStream(f.session, f.stream);
+  auto after_close = f.hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
+  CHECK(take(after_close, 2) == numbers(1, 2));
+  CHECK(after_close.next(5s).kind == Kind::kStreamEnded);
+}

@@ -29,6 +29,10 @@ const char kServeUsage[] =
     "  --session-timeout S      idle seconds per session   [MCPKEEP_SESSION_TIMEOUT, file's: 3600]\n"
     "  --allowed-origins LIST   comma-separated origins    [MCPKEEP_ALLOWED_ORIGINS, loopback only]\n"
     "  --auth-token TOKEN       require a bearer token     [MCPKEEP_AUTH_TOKEN, none]\n"
+    "  --close-streams-after S  close SSE streams after S seconds; clients resume\n"
+    "                           with Last-Event-ID        [MCPKEEP_CLOSE_STREAMS_AFTER, never]\n"
+    "  --responses MODE         sse | json: how requests are answered\n"
+    "                                                      [MCPKEEP_RESPONSES, sse]\n"
     "\n"
     "Flags override environment variables. SIGTERM or SIGINT stops the server:\n"
     "open streams end with a retry hint, the WAL is checkpointed, exit code 0.\n";
@@ -43,6 +47,8 @@ const std::map<std::string, std::string> kSettings = {
     {"--session-timeout", "MCPKEEP_SESSION_TIMEOUT"},
     {"--allowed-origins", "MCPKEEP_ALLOWED_ORIGINS"},
     {"--auth-token", "MCPKEEP_AUTH_TOKEN"},
+    {"--close-streams-after", "MCPKEEP_CLOSE_STREAMS_AFTER"},
+    {"--responses", "MCPKEEP_RESPONSES"},
 };
 
 struct Usage : std::runtime_error {
@@ -136,6 +142,14 @@ int serve(const std::vector<std::string>& args) {
     }
     if (values.count("--allowed-origins")) http_options.allowed_origins = splitList(values["--allowed-origins"]);
     if (values.count("--auth-token")) http_options.auth_token = values["--auth-token"];
+    if (values.count("--close-streams-after")) {
+      http_options.close_streams_after = std::chrono::seconds(positive(values, "--close-streams-after"));
+    }
+    if (values.count("--responses")) {
+      const std::string& mode = values["--responses"];
+      if (mode != "sse" && mode != "json") throw Usage("--responses must be sse or json");
+      http_options.json_responses = mode == "json";
+    }
   } catch (const Usage& e) {
     std::cerr << "mcpkeep serve: " << e.what() << "\n\n" << kServeUsage;
     return 2;

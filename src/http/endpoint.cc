@@ -80,13 +80,8 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
   checkAccept(request, {"application/json", "text/event-stream"});
   checkJsonContentType(request);
   const json message = mcp::parseBody(readBody(request, options_.guards));
-  if (message.is_array()) {
-    throw HttpError(400, mcp::kInvalidRequest, "JSON-RPC batches are not supported");
-  }
-  const mcp::MessageKind kind = mcp::classify(message);
-  Hub& hub = mcp_.hub();
-
-  if (kind == mcp::MessageKind::kRequest && message["method"] == "initialize") {
+  if (!message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest &&
+      message["method"] == "initialize") {
     const McpServer::Dispatch dispatch = mcp_.handleRequest(std::string(), message);
     if (dispatch.rejection) {
       const std::string body = dispatch.rejection->dump();
@@ -96,29 +91,112 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
       response.send() << body;
       return;
     }
-    const Session session = *hub.store().session(dispatch.session_id);
+    const Session session = *mcp_.hub().store().session(dispatch.session_id);
     logLine("session started id=" + session.id + " protocol=" + session.protocol_version);
-    Subscription subscription = hub.subscribe(session.id, EventId{dispatch.stream, 0});
-    serveStream(response, subscription,
-                mcp::primesStreams(session.protocol_version) ? EventId{dispatch.stream, 0}.toString() : "",
-                session.id);
+    answer(response, session, dispatch.stream, session.id);
     return;
   }
 
   const Session session = requireSession(request);
   checkProtocolVersion(request);
-  if (kind != mcp::MessageKind::kRequest) {
+  if (message.is_array()) {
+    postBatch(message, session, response);
+    return;
+  }
+  if (mcp::classify(message) != mcp::MessageKind::kRequest) {
     mcp_.handleNotification(session.id, message);
     response.setStatusAndReason(HTTPServerResponse::HTTP_ACCEPTED);
     response.setContentLength(0);
     response.send();
     return;
   }
-  const McpServer::Dispatch dispatch = mcp_.handleRequest(session.id, message);
-  Subscription subscription = hub.subscribe(session.id, EventId{dispatch.stream, 0});
-  serveStream(response, subscription,
-              mcp::primesStreams(session.protocol_version) ? EventId{dispatch.stream, 0}.toString() : "",
-              std::string());
+  answer(response, session, mcp_.handleRequest(session.id, message).stream, std::string());
+}
+
+void Endpoint::answer(HTTPServerResponse& response, const Session& session, StreamId stream,
+                      const std::string& new_session_id) {
+  Subscription subscription = mcp_.hub().subscribe(session.id, EventId{stream, 0});
+  if (!options_.json_responses) {
+    StreamStart start;
+    if (mcp::primesStreams(session.protocol_version)) start.priming_id = EventId{stream, 0}.toString();
+    start.new_session_id = new_session_id;
+    serveStream(response, subscription, start);
+    return;
+  }
+  const std::optional<json> reply = awaitResponse(subscription);
+  if (!new_session_id.empty()) response.set("Mcp-Session-Id", new_session_id);
+  if (!reply) {  // a cancelled request: no response is due
+    response.setStatusAndReason(HTTPServerResponse::HTTP_ACCEPTED);
+    response.setContentLength(0);
+    response.send();
+    return;
+  }
+  const std::string body = reply->dump();
+  response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
+  response.setContentType("application/json");
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  response.send() << body;
+}
+
+// A JSON-RPC batch: protocol 2025-03-26 only (later versions dropped them).
+// Every message is checked before any is handled, so a bad batch changes
+// nothing. The responses come on one SSE stream (or a JSON array), request
+// by request in batch order; the events keep their own streams' ids.
+void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerResponse& response) {
+  if (session.protocol_version != "2025-03-26") {
+    throw HttpError(400, mcp::kInvalidRequest,
+                    "JSON-RPC batches are only allowed with protocol version 2025-03-26; this "
+                    "session uses " + session.protocol_version);
+  }
+  if (batch.empty()) throw HttpError(400, mcp::kInvalidRequest, "empty JSON-RPC batch");
+  std::vector<mcp::MessageKind> kinds;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      kinds.push_back(mcp::classify(batch[i]));
+    } catch (const mcp::RpcError& e) {
+      throw HttpError(400, e.code(), "batch element " + std::to_string(i) + ": " + e.what());
+    }
+    if (kinds.back() == mcp::MessageKind::kRequest && batch[i]["method"] == "initialize") {
+      throw HttpError(400, mcp::kInvalidRequest, "initialize cannot be part of a batch");
+    }
+  }
+  std::vector<StreamId> streams;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (kinds[i] == mcp::MessageKind::kRequest) {
+      streams.push_back(mcp_.handleRequest(session.id, batch[i]).stream);
+    } else {
+      mcp_.handleNotification(session.id, batch[i]);
+    }
+  }
+  if (streams.empty()) {
+    response.setStatusAndReason(HTTPServerResponse::HTTP_ACCEPTED);
+    response.setContentLength(0);
+    response.send();
+    return;
+  }
+  Hub& hub = mcp_.hub();
+  if (options_.json_responses) {
+    json replies = json::array();
+    for (StreamId stream : streams) {
+      Subscription subscription = hub.subscribe(session.id, EventId{stream, 0});
+      if (auto reply = awaitResponse(subscription)) replies.push_back(std::move(*reply));
+    }
+    const std::string body = replies.dump();
+    response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    response.send() << body;
+    return;
+  }
+  response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
+  response.setContentType("text/event-stream");
+  response.set("Cache-Control", "no-cache");
+  response.setChunkedTransferEncoding(true);
+  std::ostream& out = response.send();
+  for (StreamId stream : streams) {
+    Subscription subscription = hub.subscribe(session.id, EventId{stream, 0});
+    if (!relay(out, subscription, subscription.next(std::chrono::milliseconds(0)), false, false)) return;
+  }
 }
 
 void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -127,17 +205,19 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
   checkProtocolVersion(request);
   Hub& hub = mcp_.hub();
   const std::string last_event_id = request.get("Last-Event-ID", "");
+  StreamStart start;
   if (!last_event_id.empty()) {
     // Resume the stream the id names, a request stream included.
     Subscription subscription = hub.subscribe(session.id, last_event_id);
-    serveStream(response, subscription, std::string(), std::string());
+    start.resumed = true;
+    serveStream(response, subscription, start);
     return;
   }
   // A new standalone stream: from now on; its priming id resumes from here.
-  const EventId start{hub.store().standaloneStream(session.id), session.last_seq};
-  Subscription subscription = hub.subscribe(session.id, start);
-  serveStream(response, subscription,
-              mcp::primesStreams(session.protocol_version) ? start.toString() : "", std::string());
+  const EventId from{hub.store().standaloneStream(session.id), session.last_seq};
+  Subscription subscription = hub.subscribe(session.id, from);
+  if (mcp::primesStreams(session.protocol_version)) start.priming_id = from.toString();
+  serveStream(response, subscription, start);
 }
 
 void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -149,53 +229,6 @@ void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) 
   response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
   response.setContentLength(0);
   response.send();
-}
-
-void Endpoint::serveStream(HTTPServerResponse& response, Subscription& subscription,
-                           const std::string& priming_id, const std::string& new_session_id) {
-  // Look at the first delivery before the headers go out, so a resume that
-  // starts with a gap can say so in a header too.
-  Delivery next = subscription.next(std::chrono::milliseconds(0));
-  response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
-  response.setContentType("text/event-stream");
-  response.set("Cache-Control", "no-cache");
-  response.setChunkedTransferEncoding(true);
-  if (!new_session_id.empty()) response.set("Mcp-Session-Id", new_session_id);
-  if (next.kind == Delivery::Kind::kGap) response.set("Mcp-Replay-Gap", "true");
-  std::ostream& out = response.send();
-  if (!priming_id.empty()) writeSsePriming(out, priming_id, options_.retry);
-  bool idle_so_far = false;  // the first look did not wait: no keep-alive yet
-  try {
-    for (;;) {
-      switch (next.kind) {
-        case Delivery::Kind::kEvent:
-          writeSseEvent(out, next.event.id, next.event.type, next.event.data);
-          break;
-        case Delivery::Kind::kGap:
-          // No id: the client's Last-Event-ID stays where it was.
-          writeSseEvent(out, std::string(), "mcpkeep-gap",
-                        json{{"gap", true}, {"after", subscription.lastEventId()}}.dump());
-          break;
-        case Delivery::Kind::kTimeout:
-          if (idle_so_far) writeSseComment(out, "keep-alive");
-          break;
-        case Delivery::Kind::kShutdown:
-          writeSseRetry(out, options_.retry);  // come back when we are
-          out.flush();
-          return;
-        case Delivery::Kind::kStreamEnded:
-          out.flush();
-          return;
-      }
-      out.flush();
-      if (!out) return;  // the client went away
-      next = subscription.next(options_.keep_alive_interval);
-      idle_so_far = true;
-    }
-  } catch (const Poco::Exception&) {
-    // The client went away mid-write; what it missed stays in the store.
-  } catch (const std::ios_base::failure&) {
-  }
 }
 
 }  // namespace mcpkeep::http

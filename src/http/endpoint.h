@@ -2,6 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
+#include <ostream>
+#include <string>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 
@@ -15,6 +18,15 @@ struct EndpointOptions {
   GuardOptions guards;
   std::chrono::milliseconds keep_alive_interval;
   std::chrono::milliseconds retry;
+  std::chrono::milliseconds close_streams_after;  // 0: never
+  bool json_responses;
+};
+
+// How an SSE response begins.
+struct StreamStart {
+  std::string priming_id;      // sent first with empty data, when not empty
+  std::string new_session_id;  // the Mcp-Session-Id header of an initialize
+  bool resumed = false;        // the client sent Last-Event-ID
 };
 
 // Made per request by the server's factory; shares the McpServer.
@@ -30,13 +42,34 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   void get(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   void remove(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
+  void postBatch(const nlohmann::json& batch, const Session& session,
+                 Poco::Net::HTTPServerResponse& response);
+  // Answers the request whose stream is `stream`: as SSE, or as JSON in
+  // JSON response mode.
+  void answer(Poco::Net::HTTPServerResponse& response, const Session& session, StreamId stream,
+              const std::string& new_session_id);
+
   // The session named by the request's header, touched; 400/404 otherwise.
   Session requireSession(const Poco::Net::HTTPServerRequest& request);
 
-  // Writes `subscription` as an SSE stream until it ends. `priming_id`, when
-  // not empty, is sent first with empty data (protocol 2025-11-25 on).
+  // ---- stream_response.cc ----
+
+  // Writes `subscription` as an SSE response until the stream ends or lets
+  // go of the client (see relay()).
   void serveStream(Poco::Net::HTTPServerResponse& response, Subscription& subscription,
-                   const std::string& priming_id, const std::string& new_session_id);
+                   const StreamStart& start);
+
+  // Writes deliveries to `out`, starting with `next`, until the stream ends
+  // (true) or the client goes, the server shuts down, or the stream lets go
+  // of the client (false). Letting go (Hub::disconnect, or the stream being
+  // open close_streams_after) needs `may_let_go` and a client holding an id
+  // of the stream to resume from; it ends with a retry hint.
+  bool relay(std::ostream& out, Subscription& subscription, Delivery next, bool may_let_go,
+             bool client_holds_id);
+
+  // JSON response mode: waits for the stream to end; returns its response
+  // message, if it has one (a cancelled request has none).
+  std::optional<nlohmann::json> awaitResponse(Subscription& subscription);
 
   McpServer& mcp_;
   const EndpointOptions& options_;

@@ -75,6 +75,8 @@ void HttpServer::start() {
                                s.options.auth_token, s.options.max_body_bytes};
   s.endpoint_options.keep_alive_interval = s.options.keep_alive_interval;
   s.endpoint_options.retry = s.options.retry;
+  s.endpoint_options.close_streams_after = s.options.close_streams_after;
+  s.endpoint_options.json_responses = s.options.json_responses;
 
   Poco::Net::ServerSocket socket(address, 256);
   auto params = new Poco::Net::HTTPServerParams;

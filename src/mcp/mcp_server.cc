@@ -153,6 +153,7 @@ class McpServer::Impl::Context : public ToolContext {
 
   bool cancelled() const override { return cancelled_->load(); }
   const std::string& sessionId() const override { return session_; }
+  void closeSseStream() override { server_.hub.disconnect(session_, stream_); }
 
  private:
   void send(const json& message) {

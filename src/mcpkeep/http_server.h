@@ -43,6 +43,15 @@ struct HttpOptions {
   // The SSE retry hint: how long clients wait before reconnecting.
   // Default: 1 s.
   std::chrono::milliseconds retry{std::chrono::seconds(1)};
+  // When above zero, an SSE stream open this long is closed with a retry
+  // hint once the client holds an event id of it; the client resumes with
+  // Last-Event-ID (SEP-1699 polling), so long calls and idle sessions hold
+  // no connection. Default: 0 (streams stay open).
+  std::chrono::milliseconds close_streams_after{0};
+  // Answer each POSTed request with one application/json body, its response,
+  // instead of an SSE stream. Notifications sent during the request are
+  // stored but not delivered. Default: false (SSE).
+  bool json_responses = false;
 };
 
 class HttpServer {

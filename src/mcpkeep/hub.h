@@ -39,6 +39,8 @@ struct Delivery {
     kStreamEnded,   // the stream is closed (`stream_state`) or its session is
                     // gone, and every stored event has been delivered
     kShutdown,      // the hub is shutting down
+    kDisconnect,    // asked to let go (Hub::disconnect): the stream goes on;
+                    // resume after lastEventId() with a new subscription
     kTimeout,       // nothing new within the wait
   };
   Kind kind = Kind::kTimeout;
@@ -101,6 +103,13 @@ class Hub {
   // Closes the stream and wakes its subscribers, which then end.
   void closeStream(const std::string& session_id, StreamId stream,
                    StreamState final_state = StreamState::kCompleted);
+
+  // Asks the subscriber of a stream to let go: its next() returns
+  // kDisconnect once it has delivered what is stored, and the stream stays
+  // open. Over HTTP this closes the client's SSE connection so it resumes
+  // later with Last-Event-ID (SEP-1699 polling). The request is taken by one
+  // subscriber, who may subscribe after the call; closing the stream drops it.
+  void disconnect(const std::string& session_id, StreamId stream);
 
   // Removes the session and wakes its subscribers, which then end.
   bool removeSession(const std::string& session_id);

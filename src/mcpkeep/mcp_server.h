@@ -40,6 +40,13 @@ class ToolContext {
   virtual bool cancelled() const = 0;
 
   virtual const std::string& sessionId() const = 0;
+
+  // Ends the client's current connection to this request's stream; the call
+  // goes on, and the client reconnects with Last-Event-ID to receive what
+  // follows, the result included (SEP-1699 polling). Lets a long call hold
+  // no connection. Ignored when the client has no event id to resume from
+  // (protocol versions before 2025-11-25 get no priming event).
+  virtual void closeSseStream() = 0;
 };
 
 struct Tool {

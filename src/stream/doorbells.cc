@@ -58,6 +58,34 @@ void Doorbells::ringAll() {
   for (auto& bell : all) bell->ring();
 }
 
+void Doorbells::requestDisconnect(const std::string& session_id, int64_t stream) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    disconnects_.emplace(session_id, stream);
+    disconnects_pending_.store(disconnects_.size());
+  }
+  ring(session_id);
+}
+
+bool Doorbells::takeDisconnect(const std::string& session_id, int64_t stream) {
+  if (disconnects_pending_.load() == 0) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  const bool taken = disconnects_.erase({session_id, stream}) > 0;
+  disconnects_pending_.store(disconnects_.size());
+  return taken;
+}
+
+void Doorbells::forgetDisconnect(const std::string& session_id, int64_t stream) {
+  takeDisconnect(session_id, stream);
+}
+
+void Doorbells::forgetDisconnects(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = disconnects_.lower_bound({session_id, INT64_MIN});
+  while (it != disconnects_.end() && it->first == session_id) it = disconnects_.erase(it);
+  disconnects_pending_.store(disconnects_.size());
+}
+
 void Doorbells::shutDown() {
   shut_down_.store(true);
   ringAll();

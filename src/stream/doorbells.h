@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace mcpkeep::stream {
 
@@ -38,6 +40,14 @@ class Doorbells {
   void ring(const std::string& session_id);
   void ringAll();
 
+  // A request that the next subscriber of the stream to look lets go of it
+  // (Hub::disconnect). It waits here until taken, so a subscriber that
+  // arrives after the request still sees it; ending the stream drops it.
+  void requestDisconnect(const std::string& session_id, int64_t stream);
+  bool takeDisconnect(const std::string& session_id, int64_t stream);
+  void forgetDisconnect(const std::string& session_id, int64_t stream);
+  void forgetDisconnects(const std::string& session_id);
+
   // Rings every bell; from then on isShutDown() is true.
   void shutDown();
   bool isShutDown() const { return shut_down_.load(); }
@@ -46,6 +56,8 @@ class Doorbells {
  private:
   std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<Bell>> bells_;
+  std::set<std::pair<std::string, int64_t>> disconnects_;
+  std::atomic<std::size_t> disconnects_pending_{0};  // spares next() the mutex
   std::size_t sweep_at_ = 64;  // drop bells no one holds when the map reaches this
   std::atomic<bool> shut_down_{false};
 };

@@ -49,11 +49,17 @@ Subscription Hub::subscribe(const std::string& session_id, EventId after) {
 
 void Hub::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
   store_.closeStream(session_id, stream, final_state);
+  doorbells_->forgetDisconnect(session_id, stream);
   doorbells_->ring(session_id);
+}
+
+void Hub::disconnect(const std::string& session_id, StreamId stream) {
+  doorbells_->requestDisconnect(session_id, stream);
 }
 
 bool Hub::removeSession(const std::string& session_id) {
   const bool removed = store_.removeSession(session_id);
+  doorbells_->forgetDisconnects(session_id);
   doorbells_->ring(session_id);
   return removed;
 }

@@ -68,6 +68,11 @@ Delivery Subscription::next(std::chrono::milliseconds wait) {
       return delivery;
     }
     if (s.final) return *s.final;
+    if (s.doorbells->takeDisconnect(s.session_id, s.cursor.stream)) {
+      Delivery disconnect;
+      disconnect.kind = Delivery::Kind::kDisconnect;
+      return disconnect;
+    }
 
     // Note the bell before reading, so a publish that lands after the read
     // still wakes the wait below.

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <mcpkeep/http_server.h>
@@ -71,7 +73,31 @@ struct ServerFixture {
       return {{"content", json::array()}};
     };
     mcp.addTool(log);
+
+    Tool reconnect;
+    reconnect.name = "reconnect";
+    reconnect.description = "Closes the client's SSE connection, then answers once released.";
+    reconnect.handler = [this](const json&, ToolContext& c) -> json {
+      c.closeSseStream();
+      std::unique_lock<std::mutex> lock(release_mutex);
+      released.wait_for(lock, std::chrono::seconds(10), [&] { return release_reconnect; });
+      return {{"content", {{{"type", "text"}, {"text", "after the reconnect"}}}}};
+    };
+    mcp.addTool(reconnect);
   }
+
+  // Lets the "reconnect" tool answer.
+  void releaseReconnect() {
+    {
+      std::lock_guard<std::mutex> lock(release_mutex);
+      release_reconnect = true;
+    }
+    released.notify_all();
+  }
+
+  std::mutex release_mutex;
+  std::condition_variable released;
+  bool release_reconnect = false;
 
   TempDir dir;
   Store store;

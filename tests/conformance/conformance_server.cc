@@ -1,0 +1,138 @@
+// The server the official MCP conformance suite runs against: the fixture
+// tools its scenarios name, served with mcpkeep, using only the public API
+// (as the official SDKs do with their "everything" servers).
+//
+//   conformance_server --db PATH [--listen 127.0.0.1:0]
+// Prints "listening on http://HOST:PORT/mcp" once ready.
+#include <signal.h>
+
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include <mcpkeep/http_server.h>
+#include <mcpkeep/mcp_server.h>
+
+namespace {
+
+using nlohmann::json;
+using mcpkeep::Tool;
+using mcpkeep::ToolContext;
+
+// A 1x1 PNG and a WAV header with no samples.
+const char kPng[] =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+const char kWav[] = "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA=";
+
+json text(const std::string& t) { return {{"type", "text"}, {"text", t}}; }
+json image() { return {{"type", "image"}, {"data", kPng}, {"mimeType", "image/png"}}; }
+json embedded() {
+  return {{"type", "resource"},
+          {"resource", {{"uri", "test://embedded-resource"}, {"mimeType", "text/plain"},
+                        {"text", "This is an embedded resource content."}}}};
+}
+
+Tool tool(const std::string& name, const std::string& description,
+          std::function<json(const json&, ToolContext&)> handler) {
+  Tool t;
+  t.name = name;
+  t.description = description;
+  t.handler = std::move(handler);
+  return t;
+}
+
+void addFixtureTools(mcpkeep::McpServer& server) {
+  server.addTool(tool("test_simple_text", "Returns simple text.", [](const json&, ToolContext&) -> json {
+    return {{"content", {text("This is a simple text response for testing.")}}};
+  }));
+  server.addTool(tool("test_image_content", "Returns an image.", [](const json&, ToolContext&) -> json {
+    return {{"content", {image()}}};
+  }));
+  server.addTool(tool("test_audio_content", "Returns audio.", [](const json&, ToolContext&) -> json {
+    return {{"content", {{{"type", "audio"}, {"data", kWav}, {"mimeType", "audio/wav"}}}}};
+  }));
+  server.addTool(tool("test_embedded_resource", "Returns an embedded resource.",
+                      [](const json&, ToolContext&) -> json { return {{"content", {embedded()}}}; }));
+  server.addTool(tool("test_multiple_content_types", "Returns text, an image and a resource.",
+                      [](const json&, ToolContext&) -> json {
+                        return {{"content", {text("Multiple content types test:"), image(), embedded()}}};
+                      }));
+  server.addTool(tool("test_tool_with_logging", "Logs three messages during the call.",
+                      [](const json&, ToolContext& context) -> json {
+                        for (const char* message : {"Tool execution started", "Tool processing data",
+                                                    "Tool execution completed"}) {
+                          context.log("info", message);
+                          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                        }
+                        return {{"content", {text("Tool with logging executed successfully")}}};
+                      }));
+  server.addTool(tool("test_tool_with_progress", "Reports progress 0, 50, 100 of 100.",
+                      [](const json&, ToolContext& context) -> json {
+                        for (double p : {0.0, 50.0, 100.0}) {
+                          context.progress(p, 100.0);
+                          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                        }
+                        return {{"content", {text("Tool with progress executed successfully")}}};
+                      }));
+  server.addTool(tool("test_error_handling", "Always fails.", [](const json&, ToolContext&) -> json {
+    throw std::runtime_error("This tool intentionally returns an error for testing");
+  }));
+  server.addTool(tool("test_reconnection",
+                      "Closes its SSE stream mid-call; the result comes on the resumed stream.",
+                      [](const json&, ToolContext& context) -> json {
+                        context.closeSseStream();
+                        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                        return {{"content", {text("Reconnection test completed")}}};
+                      }));
+  Tool schema = tool("json_schema_2020_12_tool", "Takes arguments described with JSON Schema 2020-12.",
+                     [](const json& arguments, ToolContext&) -> json {
+                       return {{"content", {text(arguments.dump())}}};
+                     });
+  schema.input_schema = {
+      {"$schema", "https://json-schema.org/draft/2020-12/schema"},
+      {"type", "object"},
+      {"$defs", {{"address", {{"type", "object"},
+                              {"properties", {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}}}}},
+      {"properties", {{"name", {{"type", "string"}}}, {"address", {{"$ref", "#/$defs/address"}}}}},
+      {"additionalProperties", false}};
+  server.addTool(std::move(schema));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string db, listen = "127.0.0.1:0";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--db") == 0) db = argv[i + 1];
+    if (std::strcmp(argv[i], "--listen") == 0) listen = argv[i + 1];
+  }
+  if (db.empty()) {
+    std::cerr << "usage: conformance_server --db PATH [--listen HOST:PORT]\n";
+    return 2;
+  }
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  mcpkeep::StoreOptions store_options;
+  store_options.recover_open_streams = false;
+  mcpkeep::Store store(db, store_options);
+  mcpkeep::Hub hub(store);
+  mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
+  addFixtureTools(server);
+  server.recoverInterruptedRequests();
+  mcpkeep::HttpOptions options;
+  options.host = listen.substr(0, listen.rfind(':'));
+  options.port = static_cast<uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+  mcpkeep::HttpServer http(server, options);
+  http.start();
+  std::cout << "listening on http://" << options.host << ":" << http.port() << "/mcp" << std::endl;
+  int signal_number = 0;
+  sigwait(&stop, &signal_number);
+  http.stop();
+  server.shutdown();
+  return 0;
+}
