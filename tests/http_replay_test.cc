@@ -45,6 +45,10 @@ TEST_CASE("GET with Last-Event-ID replays exactly the events after it, of that s
   CHECK(resumed.header("Mcp-Replay-Gap").empty());
   // From the priming id: the whole stream.
   CHECK(client.get({{"Last-Event-ID", events[0].id}}, SIZE_MAX).events.size() == 6);
+  // After its last event: the stream has ended and nothing is left.
+  const auto done = client.get({{"Last-Event-ID", events.back().id}}, SIZE_MAX);
+  CHECK(done.status == 204);
+  CHECK(done.body.empty());
 }
 
 TEST_CASE("a malformed or foreign Last-Event-ID gets 400 and no data") {

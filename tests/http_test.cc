@@ -150,7 +150,7 @@ TEST_CASE("tools are listed and called; errors are JSON-RPC errors or isError re
   McpClient client = server.client();
   client.initialize();
   const json tools = client.request("tools/list")["result"]["tools"];
-  REQUIRE(tools.size() == 4);
+  REQUIRE(tools.size() == 5);
   for (const auto& t : tools) {
     CHECK(t.contains("name"));
     CHECK(t.contains("description"));

@@ -18,6 +18,14 @@ void Endpoint::serveStream(HTTPServerResponse& response, Subscription& subscript
   // Look at the first delivery before the headers go out, so a resume that
   // starts with a gap can say so in a header too.
   const Delivery first = subscription.next(std::chrono::milliseconds(0));
+  if (start.resumed && first.kind == Delivery::Kind::kStreamEnded) {
+    // Nothing is left and nothing will come. 204 rather than an empty
+    // stream: clients that reconnect whenever a stream closes stop here.
+    response.setStatusAndReason(HTTPServerResponse::HTTP_NO_CONTENT);
+    response.setContentLength(0);
+    response.send();
+    return;
+  }
   response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
   response.setContentType("text/event-stream");
   response.set("Cache-Control", "no-cache");
