@@ -31,8 +31,10 @@ run: build
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
 
+# The store against raw SQLite, then the server against the TypeScript SDK's.
 bench: build
 	./$(BUILD)/tests/mcpkeep_bench
+	tests/bench/run_http.sh $(BUILD)
 
 # Regenerates schema/schema.sql (the schema the migrations produce, for
 # readers); a test checks that it is current.

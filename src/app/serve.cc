@@ -1,6 +1,7 @@
 // `mcpkeep serve`: options from flags over environment variables, the store,
 // start-up recovery, the HTTP server, and a clean stop on SIGTERM/SIGINT.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -153,6 +154,13 @@ int serve(const std::vector<std::string>& args) {
   } catch (const Usage& e) {
     std::cerr << "mcpkeep serve: " << e.what() << "\n\n" << kServeUsage;
     return 2;
+  }
+
+  // Each open stream is a socket: allow as many as the hard limit does.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 
   // Block the stop signals in every thread; this one waits for them below.

@@ -53,7 +53,11 @@ struct HttpServer::Impl {
   Impl(McpServer& m, HttpOptions o)
       : mcp(m),
         options(std::move(o)),
-        pool(2, options.max_threads) {}
+        pool(2, options.max_threads, 60, kThreadStackBytes) {}
+
+  // Each open SSE stream holds a thread that mostly waits: a small stack
+  // lets thousands wait (SQLite and the JSON parser need far less).
+  static constexpr int kThreadStackBytes = 512 * 1024;
 
   McpServer& mcp;
   const HttpOptions options;

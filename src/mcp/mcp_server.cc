@@ -51,8 +51,7 @@ struct McpServer::Impl {
   class Context;
 
   void answer(const std::string& session, StreamId stream, const json& message) {
-    hub.publish(session, stream, "message", message.dump());
-    hub.closeStream(session, stream);
+    hub.publishAndClose(session, stream, "message", message.dump());
   }
 
   json initializeResult(const std::string& version) const {

@@ -34,8 +34,9 @@ struct HttpOptions {
   std::string auth_token;
   // Largest POST body. Default: 4 MiB.
   std::size_t max_body_bytes = 4 << 20;
-  // Connections served at once; each open SSE stream holds one. Default: 512.
-  int max_threads = 512;
+  // Connections served at once; each open SSE stream holds one (a thread
+  // with a 512 KiB stack, mostly waiting). Default: 4096.
+  int max_threads = 4096;
   // Connections waiting for a thread beyond that. Default: 128.
   int max_queued = 128;
   // A comment is written on an SSE stream idle this long. Default: 15 s.

@@ -91,6 +91,12 @@ class Hub {
   std::string publish(const std::string& session_id, const std::string& type,
                       const std::string& data);
 
+  // Publishes the stream's last event and closes it in one transaction
+  // (Store::appendAndClose); its subscribers end after that event.
+  std::string publishAndClose(const std::string& session_id, StreamId stream,
+                              const std::string& type, const std::string& data,
+                              StreamState final_state = StreamState::kCompleted);
+
   // Publishes on every session's standalone stream; returns how many.
   int64_t broadcast(const std::string& type, const std::string& data);
 

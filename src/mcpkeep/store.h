@@ -131,6 +131,14 @@ class Store {
   std::string append(const std::string& session_id, StreamId stream, const std::string& type,
                      const std::string& data);
 
+  // Appends the last event of a stream and closes it (see closeStream) in
+  // one transaction, so a response and the end of its stream commit
+  // together. Throws as append and closeStream do; on a throw, neither
+  // happened.
+  std::string appendAndClose(const std::string& session_id, StreamId stream,
+                             const std::string& type, const std::string& data,
+                             StreamState final_state = StreamState::kCompleted);
+
   // Appends one event to the standalone stream of every session, in one
   // transaction. Returns the number of sessions it reached.
   int64_t broadcast(const std::string& type, const std::string& data);

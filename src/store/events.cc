@@ -39,29 +39,48 @@ Error explainAppendFailure(const std::optional<std::string>& state, const std::s
 
 }  // namespace
 
+int64_t Store::Impl::insertEvent(Connection& c, const std::string& session_id, StreamId stream,
+                                 const std::string& type, const std::string& data, int64_t now) {
+  // The seq comes from the session row inside the transaction, so it is
+  // contiguous and never reused; triggers advance last_seq and retain.
+  auto q = c.query(
+      "INSERT INTO events (session_id, stream_id, seq, type, data, created_at) "
+      "SELECT id, ?, last_seq + 1, ?, ?, ? FROM sessions WHERE id = ? RETURNING seq");
+  q->bind(1, stream);
+  q->bindNoCopy(2, type);
+  q->bindNoCopy(3, data);
+  q->bind(4, now);
+  q->bind(5, session_id);
+  try {
+    if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
+    throw explainAppendFailure(streamState(c, session_id, stream), session_id, stream, e);
+  }
+  return q->getColumn(0).getInt64();
+}
+
 std::string Store::append(const std::string& session_id, StreamId stream, const std::string& type,
                           const std::string& data) {
   requireValidType(type);
   const int64_t now = store::toUnixMillis(impl_->now());
   int64_t seq = 0;
   impl_->writer->write([&](Connection& c) {
-    // The seq comes from the session row inside the transaction, so it is
-    // contiguous and never reused; triggers advance last_seq and retain.
-    auto q = c.query(
-        "INSERT INTO events (session_id, stream_id, seq, type, data, created_at) "
-        "SELECT id, ?, last_seq + 1, ?, ?, ? FROM sessions WHERE id = ? RETURNING seq");
-    q->bind(1, stream);
-    q->bindNoCopy(2, type);
-    q->bindNoCopy(3, data);
-    q->bind(4, now);
-    q->bind(5, session_id);
-    try {
-      if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
-    } catch (const SQLite::Exception& e) {
-      if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
-      throw explainAppendFailure(Impl::streamState(c, session_id, stream), session_id, stream, e);
-    }
-    seq = q->getColumn(0).getInt64();
+    seq = Impl::insertEvent(c, session_id, stream, type, data, now);
+  });
+  ++impl_->appends;
+  return EventId{stream, seq}.toString();
+}
+
+std::string Store::appendAndClose(const std::string& session_id, StreamId stream,
+                                  const std::string& type, const std::string& data,
+                                  StreamState final_state) {
+  requireValidType(type);
+  const int64_t now = store::toUnixMillis(impl_->now());
+  int64_t seq = 0;
+  impl_->writer->write([&](Connection& c) {
+    seq = Impl::insertEvent(c, session_id, stream, type, data, now);
+    Impl::markStreamClosed(c, session_id, stream, final_state, now);
   });
   ++impl_->appends;
   return EventId{stream, seq}.toString();

@@ -47,6 +47,13 @@ struct Store::Impl {
   static std::optional<std::string> streamState(store::Connection& c,
                                                 const std::string& session_id, StreamId stream);
 
+  // In a write transaction: appends an event and returns its seq (Store::append).
+  static int64_t insertEvent(store::Connection& c, const std::string& session_id, StreamId stream,
+                             const std::string& type, const std::string& data, int64_t now);
+  // In a write transaction: closes a stream (Store::closeStream).
+  static void markStreamClosed(store::Connection& c, const std::string& session_id,
+                               StreamId stream, StreamState final_state, int64_t now);
+
   // Calls `run` every maintenance_interval on a thread of its own, until
   // stopMaintenanceTimer().
   void startMaintenanceTimer(std::function<void()> run);

@@ -46,23 +46,28 @@ StreamId Store::openRequestStream(const std::string& session_id,
   return id;
 }
 
-void Store::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
+void Store::Impl::markStreamClosed(Connection& c, const std::string& session_id, StreamId stream,
+                                   StreamState final_state, int64_t now) {
   if (final_state == StreamState::kOpen) {
     throw Error(ErrorCode::kInvalidArgument,
                 "closing " + streamName(session_id, stream) + ": the final state cannot be open");
   }
+  auto q = c.query(
+      "UPDATE streams SET state = ?, closed_at = ? "
+      "WHERE id = ? AND session_id = ? AND state = 'open'");
+  q->bind(1, streamStateName(final_state));
+  q->bind(2, now);
+  q->bind(3, stream);
+  q->bind(4, session_id);
+  if (q->exec() == 0 && !streamState(c, session_id, stream)) {
+    throw Error(ErrorCode::kNotFound, "no " + streamName(session_id, stream));
+  }
+}
+
+void Store::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
   const int64_t now = store::toUnixMillis(impl_->now());
   impl_->writer->write([&](Connection& c) {
-    auto q = c.query(
-        "UPDATE streams SET state = ?, closed_at = ? "
-        "WHERE id = ? AND session_id = ? AND state = 'open'");
-    q->bind(1, streamStateName(final_state));
-    q->bind(2, now);
-    q->bind(3, stream);
-    q->bind(4, session_id);
-    if (q->exec() == 0 && !Impl::streamState(c, session_id, stream)) {
-      throw Error(ErrorCode::kNotFound, "no " + streamName(session_id, stream));
-    }
+    Impl::markStreamClosed(c, session_id, stream, final_state, now);
   });
 }
 

@@ -24,6 +24,15 @@ std::string Hub::publish(const std::string& session_id, const std::string& type,
   return publish(session_id, store_.standaloneStream(session_id), type, data);
 }
 
+std::string Hub::publishAndClose(const std::string& session_id, StreamId stream,
+                                 const std::string& type, const std::string& data,
+                                 StreamState final_state) {
+  std::string id = store_.appendAndClose(session_id, stream, type, data, final_state);
+  doorbells_->forgetDisconnect(session_id, stream);
+  doorbells_->ring(session_id);
+  return id;
+}
+
 int64_t Hub::broadcast(const std::string& type, const std::string& data) {
   const int64_t reached = store_.broadcast(type, data);
   doorbells_->ringAll();

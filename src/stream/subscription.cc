@@ -11,8 +11,11 @@ void Subscription::State::absorb(Replay replay) {
     gap_reported_through = evicted;
     gap_to_report = true;
   }
+  // Fewer than a batch: these are all the stream has (one snapshot), so a
+  // closed stream ends after them without another read.
+  const bool read_all = replay.events.size() < options.read_batch;
   for (Event& e : replay.events) read_ahead.push_back(std::move(e));
-  if (read_ahead.empty() && !gap_to_report && replay.stream.state != StreamState::kOpen) {
+  if (read_all && replay.stream.state != StreamState::kOpen) {
     Delivery ended;
     ended.kind = Delivery::Kind::kStreamEnded;
     ended.stream_state = replay.stream.state;

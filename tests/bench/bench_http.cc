@@ -1,0 +1,182 @@
+// A small MCP load client for tests/bench/run_http.sh: drives any MCP
+// Streamable HTTP server over keep-alive connections and prints one line of
+// figures. The same client measures mcpkeep and the peer server, so the
+// ratio is what a run compares.
+//
+//   bench_http URL calls     CONNECTIONS SECONDS [IDLE_STREAMS]
+//       tools/call echo in a loop, one session per connection; with
+//       IDLE_STREAMS, that many idle GET SSE streams (each of its own
+//       session) are held open meanwhile
+//   bench_http URL sessions  CONNECTIONS SECONDS
+//       initialize + notifications/initialized in a loop
+//
+// Prints: "<mode> ok=<n> errors=<n> rate=<n>/s p50=<ms> p99=<ms>".
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const char kVersion[] = "2025-11-25";
+
+// One keep-alive connection speaking MCP to the server.
+class Connection {
+ public:
+  explicit Connection(const Poco::URI& uri) : uri_(uri), http_(uri.getHost(), uri.getPort()) {
+    http_.setKeepAlive(true);
+    http_.setTimeout(Poco::Timespan(30, 0));
+  }
+
+  // Sends one message; returns the HTTP status and fills `body`.
+  int post(const json& message, std::string& body) {
+    Poco::Net::HTTPRequest request("POST", uri_.getPathEtc(), Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.set("Accept", "application/json, text/event-stream");
+    if (!session_id.empty()) {
+      request.set("Mcp-Session-Id", session_id);
+      request.set("MCP-Protocol-Version", kVersion);
+    }
+    const std::string text = message.dump();
+    request.setContentLength(static_cast<std::streamsize>(text.size()));
+    http_.sendRequest(request) << text;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = http_.receiveResponse(response);
+    body.clear();
+    Poco::StreamCopier::copyToString(in, body);  // an SSE response ends after the answer
+    if (response.has("Mcp-Session-Id")) session_id = response.get("Mcp-Session-Id");
+    return response.getStatus();
+  }
+
+  // initialize + notifications/initialized: a new session.
+  bool initialize() {
+    session_id.clear();
+    std::string body;
+    const json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
+                       {"params", {{"protocolVersion", kVersion}, {"capabilities", json::object()},
+                                   {"clientInfo", {{"name", "mcpkeep-bench"}, {"version", "1"}}}}}};
+    if (post(init, body) != 200 || session_id.empty()) return false;
+    return post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, body) == 202;
+  }
+
+  bool callEcho(int id) {
+    std::string body;
+    const json call = {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+                       {"params", {{"name", "echo"}, {"arguments", {{"message", "hello"}}}}}};
+    return post(call, body) == 200 && body.find("\"result\"") != std::string::npos;
+  }
+
+  std::string session_id;
+
+ private:
+  Poco::URI uri_;
+  Poco::Net::HTTPClientSession http_;
+};
+
+// An idle GET SSE stream, held open by its socket.
+std::unique_ptr<Poco::Net::StreamSocket> openIdleStream(const Poco::URI& uri) {
+  Connection owner(uri);
+  if (!owner.initialize()) throw std::runtime_error("initialize failed while opening idle streams");
+  auto socket = std::make_unique<Poco::Net::StreamSocket>(
+      Poco::Net::SocketAddress(uri.getHost(), uri.getPort()));
+  const std::string request = "GET " + uri.getPathEtc() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" +
+                              std::to_string(uri.getPort()) +
+                              "\r\nAccept: text/event-stream\r\nMcp-Session-Id: " + owner.session_id +
+                              "\r\nMCP-Protocol-Version: " + kVersion + "\r\n\r\n";
+  socket->sendBytes(request.data(), static_cast<int>(request.size()));
+  socket->setReceiveTimeout(Poco::Timespan(30, 0));
+  std::string head;
+  char c;
+  while (head.find("\r\n\r\n") == std::string::npos && socket->receiveBytes(&c, 1) == 1) head += c;
+  if (head.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("GET stream refused: " + head);
+  return socket;
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+void raiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::cerr << "usage: bench_http URL calls|sessions CONNECTIONS SECONDS [IDLE_STREAMS]\n";
+    return 2;
+  }
+  raiseFileLimit();
+  const Poco::URI uri(argv[1]);
+  const std::string mode = argv[2];
+  const int connections = std::stoi(argv[3]);
+  const auto duration = std::chrono::seconds(std::stoi(argv[4]));
+  const int idle_streams = argc > 5 ? std::stoi(argv[5]) : 0;
+
+  std::vector<std::unique_ptr<Poco::Net::StreamSocket>> idle;
+  for (int i = 0; i < idle_streams; ++i) idle.push_back(openIdleStream(uri));
+
+  std::atomic<long> errors{0};
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
+  const auto start = Clock::now();
+  const auto stop_at = start + duration;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < connections; ++t) {
+    threads.emplace_back([&, t] {
+      auto& mine = latencies[static_cast<std::size_t>(t)];
+      try {
+        Connection connection(uri);
+        if (mode == "calls" && !connection.initialize()) throw std::runtime_error("initialize failed");
+        for (int id = 1; Clock::now() < stop_at; ++id) {
+          const auto before = Clock::now();
+          const bool ok = mode == "calls" ? connection.callEcho(id) : connection.initialize();
+          const auto after = Clock::now();
+          if (ok) {
+            mine.push_back(std::chrono::duration<double, std::milli>(after - before).count());
+          } else {
+            ++errors;
+          }
+        }
+      } catch (const std::exception& e) {
+        std::cerr << "connection " << t << ": " << e.what() << "\n";
+        ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+  const double rate = static_cast<double>(all.size()) / seconds;
+  const double p50 = percentile(all, 0.50);
+  const double p99 = percentile(all, 0.99);
+  std::printf("%s ok=%zu errors=%ld rate=%.0f/s p50=%.2fms p99=%.2fms\n", mode.c_str(), all.size(),
+              errors.load(), rate, p50, p99);
+  return errors.load() == 0 ? 0 : 1;
+}
