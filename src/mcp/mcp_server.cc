@@ -1,14 +1,16 @@
-// McpServer: dispatches requests by method; runs tools on worker threads;
+// McpServer: dispatches requests by method; runs tools on pooled threads;
 // every answer goes to the request's stream through the Hub.
 #include <mcpkeep/mcp_server.h>
 
 #include <algorithm>
 #include <atomic>
-#include <list>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
+
+#include <Poco/Exception.h>
+#include <Poco/Runnable.h>
+#include <Poco/ThreadPool.h>
 
 #include "mcp/json_rpc.h"
 #include "mcp/protocol_version.h"
@@ -34,18 +36,34 @@ int logLevelIndex(const std::string& level) {
 
 const std::size_t kToolsPageSize = 100;
 
+// Tool calls run at once, each on a thread of its own (a handler may block
+// for long); threads are reused, and those idle for a minute end.
+const int kMaxToolThreads = 4096;
+const int kToolThreadIdleSeconds = 60;
+
+// A task for Poco::ThreadPool, which takes a Runnable it does not own: this
+// one deletes itself when done.
+class OneShot : public Poco::Runnable {
+ public:
+  explicit OneShot(std::function<void()> task) : task_(std::move(task)) {}
+  void run() override {
+    task_();
+    delete this;
+  }
+
+ private:
+  std::function<void()> task_;
+};
+
 }  // namespace
 
 struct McpServer::Impl {
-  Impl(Hub& h, ServerInfo i) : hub(h), store(h.store()), info(std::move(i)) {}
+  Impl(Hub& h, ServerInfo i)
+      : hub(h), store(h.store()), info(std::move(i)), tool_threads(2, kMaxToolThreads, kToolThreadIdleSeconds) {}
 
   // A tool call in progress, found by notifications/cancelled.
   struct Call {
     std::shared_ptr<std::atomic<bool>> cancelled;
-  };
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> finished;
   };
 
   class Context;
@@ -109,7 +127,9 @@ struct McpServer::Impl {
 
   void startToolCall(const std::string& session, StreamId stream, const json& id,
                      const json& params);
-  void reapFinishedWorkers();  // needs mutex
+  void runToolCall(const std::string& session, StreamId stream, const json& id,
+                   const json& arguments, const ToolHandler& handler, const json& progress_token,
+                   const std::shared_ptr<std::atomic<bool>>& cancelled);
 
   Hub& hub;
   Store& store;
@@ -119,8 +139,8 @@ struct McpServer::Impl {
   std::map<std::string, Tool> tools;  // by name: a stable order for pagination
   std::unordered_map<std::string, int> log_levels;       // session -> minimum level
   std::map<std::pair<std::string, std::string>, Call> calls;  // (session, id) -> call
-  std::list<Worker> workers;
   bool stopping = false;
+  Poco::ThreadPool tool_threads;
 };
 
 class McpServer::Impl::Context : public ToolContext {
@@ -166,17 +186,6 @@ class McpServer::Impl::Context : public ToolContext {
   const std::shared_ptr<std::atomic<bool>> cancelled_;
 };
 
-void McpServer::Impl::reapFinishedWorkers() {
-  for (auto it = workers.begin(); it != workers.end();) {
-    if (it->finished->load()) {
-      it->thread.join();
-      it = workers.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
 void McpServer::Impl::startToolCall(const std::string& session, StreamId stream, const json& id,
                                     const json& params) {
   const auto name = params.find("name");
@@ -200,39 +209,46 @@ void McpServer::Impl::startToolCall(const std::string& session, StreamId stream,
   }
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
   const auto key = std::make_pair(session, id.dump());
-  calls[key] = Call{cancelled};
-  reapFinishedWorkers();
-  auto finished = std::make_shared<std::atomic<bool>>(false);
-  workers.push_back(Worker{
-      std::thread([this, session, stream, id, arguments = std::move(arguments),
-                   handler = tool->second.handler, progress_token, cancelled, finished, key] {
-        Context context(*this, session, stream, progress_token, cancelled);
-        json result;
-        try {
-          result = handler(arguments, context);
-          if (!result.is_object()) throw std::runtime_error("the tool returned no result object");
-        } catch (const std::exception& e) {
-          result = {{"content", json::array({{{"type", "text"}, {"text", e.what()}}})},
-                    {"isError", true}};
-        }
-        try {
-          // A cancelled request gets no response (MCP cancellation), but its
-          // stream still ends.
-          if (cancelled->load()) {
-            hub.closeStream(session, stream);
-          } else {
-            answer(session, stream, mcp::resultMessage(id, result));
-          }
-        } catch (const std::exception&) {
-          // The session was deleted meanwhile: no one is left to answer.
-        }
-        {
-          std::lock_guard<std::mutex> done(mutex);
-          calls.erase(key);
-        }
-        finished->store(true);
-      }),
-      finished});
+  auto task = std::make_unique<OneShot>(
+      [this, session, stream, id, arguments = std::move(arguments),
+       handler = tool->second.handler, progress_token, cancelled] {
+        runToolCall(session, stream, id, arguments, handler, progress_token, cancelled);
+      });
+  calls[key] = Call{cancelled};  // the task erases it, after this lock is released
+  try {
+    tool_threads.start(*task);
+  } catch (const Poco::NoThreadAvailableException&) {
+    calls.erase(key);
+    throw RpcError(mcp::kInternalError, "too many tool calls are running; try again later");
+  }
+  task.release();  // it deletes itself when it has run
+}
+
+void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, const json& id,
+                                  const json& arguments, const ToolHandler& handler,
+                                  const json& progress_token,
+                                  const std::shared_ptr<std::atomic<bool>>& cancelled) {
+  Context context(*this, session, stream, progress_token, cancelled);
+  json result;
+  try {
+    result = handler(arguments, context);
+    if (!result.is_object()) throw std::runtime_error("the tool returned no result object");
+  } catch (const std::exception& e) {
+    result = {{"content", json::array({{{"type", "text"}, {"text", e.what()}}})}, {"isError", true}};
+  }
+  try {
+    // A cancelled request gets no response (MCP cancellation), but its
+    // stream still ends.
+    if (cancelled->load()) {
+      hub.closeStream(session, stream);
+    } else {
+      answer(session, stream, mcp::resultMessage(id, result));
+    }
+  } catch (const std::exception&) {
+    // The session was deleted meanwhile: no one is left to answer.
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  calls.erase(std::make_pair(session, id.dump()));
 }
 
 McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(hub, std::move(info))) {}
@@ -340,14 +356,12 @@ int McpServer::recoverInterruptedRequests() {
 }
 
 void McpServer::shutdown() {
-  std::list<Impl::Worker> running;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->stopping = true;
     for (auto& [key, call] : impl_->calls) call.cancelled->store(true);
-    running.swap(impl_->workers);
   }
-  for (auto& worker : running) worker.thread.join();
+  impl_->tool_threads.joinAll();
 }
 
 }  // namespace mcpkeep

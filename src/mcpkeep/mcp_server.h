@@ -49,6 +49,10 @@ class ToolContext {
   virtual void closeSseStream() = 0;
 };
 
+// Returns a CallToolResult object ({"content": [...]}, ...). An exception
+// becomes a result with isError: true and its message as text.
+using ToolHandler = std::function<nlohmann::json(const nlohmann::json& arguments, ToolContext& context)>;
+
 struct Tool {
   std::string name;
   std::string title;  // optional
@@ -56,9 +60,7 @@ struct Tool {
   // JSON Schema of the arguments, passed to clients unchanged.
   nlohmann::json input_schema = {{"type", "object"}};
   std::optional<nlohmann::json> output_schema;
-  // Returns a CallToolResult object ({"content": [...]}, ...). An exception
-  // becomes a result with isError: true and its message as text.
-  std::function<nlohmann::json(const nlohmann::json& arguments, ToolContext& context)> handler;
+  ToolHandler handler;
 };
 
 struct ServerInfo {

@@ -1,5 +1,7 @@
 #include "store/connection.h"
 
+#include <sqlite3.h>
+
 namespace mcpkeep::store {
 
 Connection::Query::~Query() {
@@ -10,6 +12,23 @@ Connection::Query::~Query() {
   } catch (const SQLite::Exception&) {
     // sqlite3_clear_bindings cannot fail; nothing to do.
   }
+}
+
+Connection::Transaction::Transaction(Connection& connection, const std::string& begin)
+    : connection_(connection) {
+  connection_.query(begin)->exec();
+}
+
+Connection::Transaction::~Transaction() {
+  // A failed COMMIT or an I/O error may already have ended the transaction.
+  if (open_ && !sqlite3_get_autocommit(connection_.db().getHandle())) {
+    connection_.query("ROLLBACK")->tryExecuteStep();
+  }
+}
+
+void Connection::Transaction::commit() {
+  connection_.query("COMMIT")->exec();
+  open_ = false;
 }
 
 Connection::Connection(const std::string& path, int open_flags, int busy_timeout_ms)

@@ -32,6 +32,23 @@ class Connection {
     SQLite::Statement* statement_;
   };
 
+  // A transaction begun and ended with cached statements (SQLite::Transaction
+  // prepares BEGIN and COMMIT anew each time, a cost on every read and
+  // write). Rolls back unless committed, as SQLite::Transaction does.
+  class Transaction {
+   public:
+    // `begin`: "BEGIN" (a read snapshot, deferred) or "BEGIN IMMEDIATE".
+    Transaction(Connection& connection, const std::string& begin);
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+    void commit();
+
+   private:
+    Connection& connection_;
+    bool open_ = true;
+  };
+
   Connection(const std::string& path, int open_flags, int busy_timeout_ms);
 
   SQLite::Database& db() { return db_; }

@@ -4,7 +4,6 @@
 
 #include <sqlite3.h>
 
-#include <SQLiteCpp/Transaction.h>
 
 #include "store/rows.h"
 #include "store/store_impl.h"
@@ -120,13 +119,14 @@ Replay Store::eventsAfter(const std::string& session_id, EventId after, std::siz
                      [&](Connection& c) {
     // One read transaction: the stream's state and its events are one snapshot,
     // so a closed stream's events are all here.
-    SQLite::Transaction snapshot(c.db());
+    Connection::Transaction snapshot(c, "BEGIN");
     Replay replay;
     int64_t last_seq = 0;
     {
-      auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
-                       ", (SELECT last_seq FROM sessions WHERE id = session_id) "
-                       "FROM streams WHERE id = ? AND session_id = ?");
+      static const std::string stream_sql = std::string("SELECT ") + store::kStreamColumns +
+                                            ", (SELECT last_seq FROM sessions WHERE id = session_id) "
+                                            "FROM streams WHERE id = ? AND session_id = ?";
+      auto q = c.query(stream_sql);
       q->bind(1, after.stream);
       q->bind(2, session_id);
       if (!q->executeStep()) {
@@ -145,8 +145,9 @@ Replay Store::eventsAfter(const std::string& session_id, EventId after, std::siz
                                                   " is past the last event of session '" +
                                                   session_id + "'");
     }
-    auto q = c.query(std::string("SELECT ") + store::kEventColumns +
-                     " FROM events WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+    static const std::string events_sql = std::string("SELECT ") + store::kEventColumns +
+                                          " FROM events WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+    auto q = c.query(events_sql);
     q->bind(1, after.stream);
     q->bind(2, after.seq);
     q->bind(3, limit == kNoLimit ? int64_t{-1} : static_cast<int64_t>(limit));

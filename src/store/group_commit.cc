@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <SQLiteCpp/Transaction.h>
 
 #include "store/sqlite_error.h"
 
@@ -88,7 +87,7 @@ void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mu
   sqlite3* handle = connection_->db().getHandle();
   bool committed = false;
   try {
-    SQLite::Transaction transaction(connection_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    Connection::Transaction transaction(*connection_, "BEGIN IMMEDIATE");
     std::size_t next = 0;
     bool lost = false;
     do {

@@ -52,6 +52,7 @@ Subscription Hub::subscribe(const std::string& session_id, EventId after) {
   state->bell = doorbells_->bellFor(session_id);
   state->cursor = after;
   // The first read also checks the id: a bad one throws here.
+  state->rings_at_last_read = state->bell->rings();
   state->absorb(store_.eventsAfter(session_id, after, options_.read_batch));
   return Subscription(std::move(state));
 }

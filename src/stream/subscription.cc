@@ -77,16 +77,23 @@ Delivery Subscription::next(std::chrono::milliseconds wait) {
       return disconnect;
     }
 
-    // Note the bell before reading, so a publish that lands after the read
-    // still wakes the wait below.
+    // Read unless the bell is as it was at the last read: then the store
+    // holds nothing new from this process. The count is noted before the
+    // read, so a publish that lands after the read still wakes the wait.
     const uint64_t seen = s.bell->rings();
-    s.readStore();
-    if (!s.read_ahead.empty() || s.gap_to_report || s.final) continue;
+    if (s.rings_at_last_read != seen) {
+      s.rings_at_last_read = seen;
+      s.readStore();
+      if (!s.read_ahead.empty() || s.gap_to_report || s.final) continue;
+    }
 
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return Delivery();  // kTimeout
     s.bell->waitForRing(seen, std::min(deadline, now + s.options.poll_interval),
                         s.doorbells->shutDownFlag());
+    // No ring: read anyway, for writers the bell does not hear (another
+    // process, the sqlite3 CLI).
+    if (s.bell->rings() == seen) s.rings_at_last_read.reset();
   }
 }
 

@@ -2,6 +2,7 @@
 // Shared by hub.cc (which makes it) and subscription.cc (which reads it).
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@ struct Subscription::State {
   bool gap_to_report = false;       // deliver kGap before read_ahead
   int64_t gap_reported_through = 0; // evicted_through already reported
   std::optional<Delivery> final;    // kStreamEnded, once reached
+  std::optional<uint64_t> rings_at_last_read;  // the bell's count when last read
 
   // Takes in what the store returned after `cursor`.
   void absorb(Replay replay);
