@@ -78,6 +78,25 @@ TEST_CASE("a completed stream ends its subscriptions after its last event") {
   CHECK(sub.next(0ms).kind == Kind::kStreamEnded);
 }
 
+TEST_CASE("following a stream just opened delivers all of it, also what came before the first read") {
+  Fixture f;
+  auto sub = f.hub.follow(f.session, f.stream);
+  f.publish(1);
+  f.hub.publishAndClose(f.session, f.stream, "message", "{\"n\":2}");
+  CHECK(take(sub, 2) == numbers(1, 2));
+  CHECK(sub.next(5s).kind == Kind::kStreamEnded);
+}
+
+TEST_CASE("following a stream that is gone by the first read ends without events") {
+  Fixture f;
+  auto sub = f.hub.follow(f.session, f.stream);
+  f.publish(1);
+  REQUIRE(f.hub.removeSession(f.session));
+  const auto end = sub.next(5s);
+  CHECK(end.kind == Kind::kStreamEnded);
+  CHECK(end.session_gone);
+}
+
 TEST_CASE("a slow subscriber loses nothing retained and is told when it fell behind") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withMaxEvents(10));

@@ -2,6 +2,8 @@
 // expiry (maintenance job), cascades on session delete, gaps after eviction.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <mcpkeep/mcpkeep.h>
@@ -147,4 +149,20 @@ TEST_CASE("maintenance gives freed pages back to the file system") {
   const auto pages_after = std::stoll(f.sql("PRAGMA page_count;"));
   CHECK(pages_after < pages_before / 4);
   CHECK(f.sql("PRAGMA integrity_check;") == "ok\n");
+}
+
+TEST_CASE("under steady commits the WAL is copied back and stays bounded, with no maintenance run") {
+  Fixture f;
+  f.store.setRetention(mcpkeep::Retention().withMaxEvents(100000));
+  const auto id = f.store.createSession().id;
+  const auto stream = f.store.openRequestStream(id, "[1]");
+  const std::string data = "\"" + std::string(100, 'x') + "\"";
+  // ~3 pages per commit: ~36000 pages of WAL if nothing were copied back.
+  for (int i = 0; i < 12000; ++i) f.store.append(id, stream, "message", data);
+  const auto file_bytes = [](const std::string& p) { return std::filesystem::file_size(p); };
+  const std::uintmax_t frame_bytes = 4096 + 24;
+  CHECK(file_bytes(f.path + "-wal") < 11000 * frame_bytes);  // the writer's bound: 10000 pages
+  CHECK(file_bytes(f.path) > 500 * 4096);                      // the events reached the main file
+  CHECK(f.store.eventCount(id) == 12000);
+  CHECK(f.sql("SELECT count(*) FROM events;") == "12000\n");
 }

@@ -115,7 +115,7 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
 
 void Endpoint::answer(HTTPServerResponse& response, const Session& session, StreamId stream,
                       const std::string& new_session_id) {
-  Subscription subscription = mcp_.hub().subscribe(session.id, EventId{stream, 0});
+  Subscription subscription = mcp_.hub().follow(session.id, stream);
   if (!options_.json_responses) {
     StreamStart start;
     if (mcp::primesStreams(session.protocol_version)) start.priming_id = EventId{stream, 0}.toString();
@@ -178,7 +178,7 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   if (options_.json_responses) {
     json replies = json::array();
     for (StreamId stream : streams) {
-      Subscription subscription = hub.subscribe(session.id, EventId{stream, 0});
+      Subscription subscription = hub.follow(session.id, stream);
       if (auto reply = awaitResponse(subscription)) replies.push_back(std::move(*reply));
     }
     const std::string body = replies.dump();
@@ -194,7 +194,7 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   response.setChunkedTransferEncoding(true);
   std::ostream& out = response.send();
   for (StreamId stream : streams) {
-    Subscription subscription = hub.subscribe(session.id, EventId{stream, 0});
+    Subscription subscription = hub.follow(session.id, stream);
     if (!relay(out, subscription, subscription.next(std::chrono::milliseconds(0)), false, false)) return;
   }
 }

@@ -105,6 +105,10 @@ class Hub {
   // fails here, before anything is delivered.
   Subscription subscribe(const std::string& session_id, const std::string& last_event_id);
   Subscription subscribe(const std::string& session_id, EventId after);
+  // Subscribes to a stream from its start, for the code that just opened
+  // it: nothing is checked or read until the first next(), which may find
+  // the response already there. If the stream is gone by then, it ends.
+  Subscription follow(const std::string& session_id, StreamId stream);
 
   // Closes the stream and wakes its subscribers, which then end.
   void closeStream(const std::string& session_id, StreamId stream,

@@ -141,4 +141,16 @@ std::unique_ptr<Connection> openReader(const std::string& path, const StoreOptio
   return c;
 }
 
+std::unique_ptr<Connection> openCheckpointer(const std::string& path, const StoreOptions& options) {
+  auto c = connect(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, options);
+  try {
+    // A connection opens the file lazily; until it has read the header, it
+    // does not know the WAL exists, and a checkpoint does nothing.
+    c->db().exec("SELECT count(*) FROM sqlite_schema");
+  } catch (const SQLite::Exception& e) {
+    throw translateSqliteError(e, "opening a checkpointer on " + path);
+  }
+  return c;
+}
+
 }  // namespace mcpkeep::store

@@ -19,6 +19,9 @@ std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptio
 // Opens another connection to an already opened database, for reading only.
 std::unique_ptr<Connection> openReader(const std::string& path, const StoreOptions& options);
 
+// Opens another connection to an already opened database, for checkpoints.
+std::unique_ptr<Connection> openCheckpointer(const std::string& path, const StoreOptions& options);
+
 // Writes `retention` into the settings table (inside the caller's transaction).
 void writeRetention(Connection& connection, const Retention& retention);
 

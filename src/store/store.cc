@@ -2,6 +2,7 @@
 // methods live in sessions.cc, streams.cc, events.cc and maintenance.cc.
 #include <mcpkeep/store.h>
 
+#include "store/checkpointer.h"
 #include "store/migrations.h"
 #include "store/open_database.h"
 #include "store/store_impl.h"
@@ -18,10 +19,15 @@ std::string streamName(const std::string& session_id, StreamId stream) {
 
 Store::Impl::Impl(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
   if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+  auto writer_connection = store::openWriter(path, options, store::embeddedMigrations(), now());
+  sqlite3* const writer_handle = writer_connection->db().getHandle();
   writer = std::make_unique<store::GroupCommit>(
-      store::openWriter(path, options, store::embeddedMigrations(), now()), options.max_batch,
+      std::move(writer_connection), options.max_batch,
       options.durability == Durability::kFull ? options.commit_delay
                                               : std::chrono::microseconds(0));
+  checkpointer = std::make_unique<store::Checkpointer>(store::openCheckpointer(path, options),
+                                                       writer_handle, kCheckpointStepPages,
+                                                       kCheckpointPages);
   readers = std::make_unique<store::ReaderPool>(
       [this] { return store::openReader(path, options); }, options.max_readers);
 }

@@ -44,16 +44,23 @@ Subscription Hub::subscribe(const std::string& session_id, const std::string& la
 }
 
 Subscription Hub::subscribe(const std::string& session_id, EventId after) {
+  Subscription subscription = follow(session_id, after.stream);
+  Subscription::State& state = *subscription.state_;
+  state.cursor = after;
+  // The first read also checks the id: a bad one throws here.
+  state.rings_at_last_read = state.bell->rings();
+  state.absorb(store_.eventsAfter(session_id, after, options_.read_batch));
+  return subscription;
+}
+
+Subscription Hub::follow(const std::string& session_id, StreamId stream) {
   auto state = std::make_unique<Subscription::State>();
   state->store = &store_;
   state->options = options_;
   state->session_id = session_id;
   state->doorbells = doorbells_;
   state->bell = doorbells_->bellFor(session_id);
-  state->cursor = after;
-  // The first read also checks the id: a bad one throws here.
-  state->rings_at_last_read = state->bell->rings();
-  state->absorb(store_.eventsAfter(session_id, after, options_.read_batch));
+  state->cursor = EventId{stream, 0};
   return Subscription(std::move(state));
 }
 
