@@ -1,0 +1,96 @@
+// Tools over HTTP: cancellation, long calls beside other sessions, and
+// tools/list pagination.
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include "helpers/server_fixture.h"
+
+using nlohmann::json;
+using mcpkeep::test::HttpReply;
+using mcpkeep::test::McpClient;
+using mcpkeep::test::ServerFixture;
+using mcpkeep::test::SseEvent;
+
+namespace {
+
+bool hasResponse(const HttpReply& reply, int id) {
+  for (const auto& e : reply.events) {
+    const json m = json::parse(e.data, nullptr, false);
+    if (m.is_object() && m.value("id", json()) == id && !m.contains("method")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a cancelled tool call stops, gets no response, and its stream ends") {
+  ServerFixture server;
+  McpClient client = server.client();
+  client.initialize();
+
+  auto running = std::async(std::launch::async, [&] {
+    return client.post({{"jsonrpc", "2.0"}, {"id", 60}, {"method", "tools/call"},
+                        {"params", {{"name", "progress"},
+                                    {"arguments", {{"steps", 100000}, {"interval_ms", 2}}},
+                                    {"_meta", {{"progressToken", "p"}}}}}},
+                       {});
+  });
+  // Wait, with a deadline, until the call is running: progress is stored.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server.store.eventCount(client.session_id) < 3 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(server.store.eventCount(client.session_id) >= 3);
+
+  // Another session is served while the call runs.
+  McpClient other = server.client();
+  other.initialize();
+  CHECK(other.request("tools/call", {{"name", "echo"}, {"arguments", {{"message", "hi"}}}})
+            ["result"]["content"][0]["text"] == "hi");
+
+  const auto accepted = client.post({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"},
+                                     {"params", {{"requestId", 60}, {"reason", "test"}}}});
+  CHECK(accepted.status == 202);
+
+  REQUIRE(running.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const HttpReply reply = running.get();
+  CHECK(reply.status == 200);
+  CHECK_FALSE(hasResponse(reply, 60));
+  CHECK(reply.events.size() < 1000);  // it stopped long before its 100000 steps
+  // The session goes on.
+  CHECK(client.request("tools/call", {{"name", "echo"}, {"arguments", {{"message", "after"}}}})
+            ["result"]["content"][0]["text"] == "after");
+}
+
+TEST_CASE("tools/list pages through many tools with nextCursor") {
+  ServerFixture server;
+  for (int i = 0; i < 150; ++i) {
+    mcpkeep::Tool t;
+    t.name = "extra_" + std::to_string(1000 + i);
+    t.description = "An extra tool.";
+    t.handler = [](const json&, mcpkeep::ToolContext&) -> json { return {{"content", json::array()}}; };
+    server.mcp.addTool(t);
+  }
+  McpClient client = server.client();
+  client.initialize();
+
+  std::set<std::string> names;
+  std::size_t pages = 0;
+  json params = json::object();
+  for (;;) {
+    const json result = client.request("tools/list", params)["result"];
+    REQUIRE(result.contains("tools"));
+    CHECK(result["tools"].size() <= 100);
+    for (const auto& tool : result["tools"]) CHECK(names.insert(tool["name"]).second);
+    ++pages;
+    if (!result.contains("nextCursor")) break;
+    REQUIRE(pages < 10);
+    params = {{"cursor", result["nextCursor"]}};
+  }
+  CHECK(pages == 2);
+  CHECK(names.size() == 155);  // the fixture's 5 and these 150, each once
+}
