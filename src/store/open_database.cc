@@ -131,26 +131,30 @@ std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptio
   return c;
 }
 
-std::unique_ptr<Connection> openReader(const std::string& path, const StoreOptions& options) {
+namespace {
+
+// Another connection to a database the writer has opened, after `setup`.
+std::unique_ptr<Connection> openSecondary(const std::string& path, const StoreOptions& options,
+                                          const char* setup, const std::string& role) {
   auto c = connect(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, options);
   try {
-    c->db().exec("PRAGMA query_only = ON");
+    c->db().exec(setup);
   } catch (const SQLite::Exception& e) {
-    throw translateSqliteError(e, "opening a reader on " + path);
+    throw translateSqliteError(e, "opening a " + role + " on " + path);
   }
   return c;
 }
 
+}  // namespace
+
+std::unique_ptr<Connection> openReader(const std::string& path, const StoreOptions& options) {
+  return openSecondary(path, options, "PRAGMA query_only = ON", "reader");
+}
+
 std::unique_ptr<Connection> openCheckpointer(const std::string& path, const StoreOptions& options) {
-  auto c = connect(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, options);
-  try {
-    // A connection opens the file lazily; until it has read the header, it
-    // does not know the WAL exists, and a checkpoint does nothing.
-    c->db().exec("SELECT count(*) FROM sqlite_schema");
-  } catch (const SQLite::Exception& e) {
-    throw translateSqliteError(e, "opening a checkpointer on " + path);
-  }
-  return c;
+  // A connection opens the file lazily; until it has read the header, it
+  // does not know the WAL exists, and a checkpoint does nothing.
+  return openSecondary(path, options, "SELECT count(*) FROM sqlite_schema", "checkpointer");
 }
 
 }  // namespace mcpkeep::store
