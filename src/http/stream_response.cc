@@ -71,6 +71,10 @@ bool Endpoint::relay(std::ostream& out, Subscription& subscription, Delivery nex
           out.flush();
           return true;
       }
+      // Write on while more is ready; flush only before waiting, so a burst
+      // (the priming event and a quick response) goes out in one write.
+      next = subscription.next(milliseconds(0));
+      if (next.kind != Delivery::Kind::kTimeout) continue;
       out.flush();
       if (!out) return false;  // the client went away
       milliseconds wait = options_.keep_alive_interval;
