@@ -13,6 +13,8 @@
 #include <Poco/ThreadPool.h>
 
 #include "mcp/json_rpc.h"
+#include "mcp/list_page.h"
+#include "mcp/prompts.h"
 #include "mcp/protocol_version.h"
 
 namespace mcpkeep {
@@ -33,8 +35,6 @@ int logLevelIndex(const std::string& level) {
   const auto it = std::find(levels.begin(), levels.end(), level);
   return it == levels.end() ? -1 : static_cast<int>(it - levels.begin());
 }
-
-const std::size_t kToolsPageSize = 100;
 
 // Tool calls run at once, each on a thread of its own (a handler may block
 // for long); threads are reused, and those idle for a minute end.
@@ -72,40 +72,49 @@ struct McpServer::Impl {
     hub.publishAndClose(session, stream, "message", message.dump());
   }
 
-  json initializeResult(const std::string& version) const {
+  json initializeResult(const std::string& version) {
+    json capabilities = {{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!prompts.empty()) capabilities["prompts"] = {{"listChanged", false}};
+    }
     json result = {{"protocolVersion", version},
-                   {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
+                   {"capabilities", std::move(capabilities)},
                    {"serverInfo", {{"name", info.name}, {"version", info.version}}}};
     if (!info.instructions.empty()) result["instructions"] = info.instructions;
     return result;
   }
 
   json listTools(const json& params) {
-    std::size_t offset = 0;
-    if (params.contains("cursor")) {
-      const auto& cursor = params["cursor"];
-      if (!cursor.is_string() || cursor.get_ref<const std::string&>().empty() ||
-          cursor.get_ref<const std::string&>().find_first_not_of("0123456789") !=
-              std::string::npos ||
-          cursor.get_ref<const std::string&>().size() > 9) {
-        throw RpcError(mcp::kInvalidParams, "invalid \"cursor\": pass back a nextCursor as given");
-      }
-      offset = std::stoul(cursor.get<std::string>());
-    }
     std::lock_guard<std::mutex> lock(mutex);
-    json list = json::array();
-    auto it = tools.begin();
-    for (std::size_t i = 0; i < offset && it != tools.end(); ++i) ++it;
-    for (; it != tools.end() && list.size() < kToolsPageSize; ++it) {
-      const Tool& t = it->second;
+    return mcp::listPage(tools, params, "tools", [](const Tool& t) {
       json entry = {{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}};
       if (!t.title.empty()) entry["title"] = t.title;
       if (t.output_schema) entry["outputSchema"] = *t.output_schema;
-      list.push_back(std::move(entry));
+      return entry;
+    });
+  }
+
+  json listPrompts(const json& params) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return mcp::listPage(prompts, params, "prompts", mcp::describePrompt);
+  }
+
+  json getPrompt(const json& params) {
+    const auto name = params.find("name");
+    if (name == params.end() || !name->is_string()) {
+      throw RpcError(mcp::kInvalidParams, "prompts/get needs \"name\", a string");
     }
-    json result = {{"tools", list}};
-    if (it != tools.end()) result["nextCursor"] = std::to_string(offset + list.size());
-    return result;
+    Prompt prompt;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      const auto found = prompts.find(name->get<std::string>());
+      if (found == prompts.end()) {
+        throw RpcError(mcp::kInvalidParams, "unknown prompt '" + name->get<std::string>() + "'");
+      }
+      prompt = found->second;  // a copy: the handler runs without the lock
+    }
+    return mcp::getPrompt(prompt, params);
   }
 
   void setLevel(const std::string& session, const json& params) {
@@ -125,6 +134,17 @@ struct McpServer::Impl {
     return it == log_levels.end() ? 0 : it->second;
   }
 
+  // Adds or replaces a tool or prompt (anything with a name and a handler).
+  template <typename Item>
+  void add(std::map<std::string, Item>& registry, Item item, const char* kind) {
+    if (item.name.empty() || !item.handler) {
+      throw std::invalid_argument(std::string("a ") + kind + " needs a name and a handler");
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string name = item.name;
+    registry[name] = std::move(item);
+  }
+
   void startToolCall(const std::string& session, StreamId stream, const json& id,
                      const json& params);
   void runToolCall(const std::string& session, StreamId stream, const json& id,
@@ -137,6 +157,7 @@ struct McpServer::Impl {
 
   std::mutex mutex;
   std::map<std::string, Tool> tools;  // by name: a stable order for pagination
+  std::map<std::string, Prompt> prompts;  // likewise
   std::unordered_map<std::string, int> log_levels;       // session -> minimum level
   std::map<std::pair<std::string, std::string>, Call> calls;  // (session, id) -> call
   bool stopping = false;
@@ -257,13 +278,10 @@ McpServer::~McpServer() { shutdown(); }
 
 Hub& McpServer::hub() { return impl_->hub; }
 
-void McpServer::addTool(Tool tool) {
-  if (tool.name.empty() || !tool.handler) {
-    throw std::invalid_argument("a tool needs a name and a handler");
-  }
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  std::string name = tool.name;
-  impl_->tools[name] = std::move(tool);
+void McpServer::addTool(Tool tool) { impl_->add(impl_->tools, std::move(tool), "tool"); }
+
+void McpServer::addPrompt(Prompt prompt) {
+  impl_->add(impl_->prompts, std::move(prompt), "prompt");
 }
 
 McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
@@ -308,6 +326,10 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
       s.answer(session_id, stream, mcp::resultMessage(id, s.listTools(params)));
     } else if (method == "tools/call") {
       s.startToolCall(session_id, stream, id, params);
+    } else if (method == "prompts/list") {
+      s.answer(session_id, stream, mcp::resultMessage(id, s.listPrompts(params)));
+    } else if (method == "prompts/get") {
+      s.answer(session_id, stream, mcp::resultMessage(id, s.getPrompt(params)));
     } else if (method == "logging/setLevel") {
       s.setLevel(session_id, params);
       s.answer(session_id, stream, mcp::resultMessage(id, json::object()));

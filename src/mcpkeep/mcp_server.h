@@ -1,5 +1,5 @@
 // mcpkeep::McpServer: the MCP protocol on top of a Hub: lifecycle
-// (initialize, ping), tools, logging, cancellation. Transport-agnostic: the
+// (initialize, ping), tools, prompts, logging, cancellation. Transport-agnostic: the
 // HTTP layer hands it JSON-RPC messages; every message it sends (responses,
 // progress, logs) is published to the request's stream in the store first,
 // and the transport delivers it from there.
@@ -9,9 +9,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +65,28 @@ struct Tool {
   ToolHandler handler;
 };
 
+struct PromptArgument {
+  std::string name;
+  std::string description;  // optional
+  bool required = false;
+};
+
+// Returns a GetPromptResult object ({"messages": [{"role", "content"}, ...]},
+// optionally "description") for `arguments`: strings, with every required
+// argument present (checked before the call). An exception becomes a
+// JSON-RPC error: std::invalid_argument -32602 (a bad argument value), any
+// other -32603, with its message.
+using PromptHandler =
+    std::function<nlohmann::json(const std::map<std::string, std::string>& arguments)>;
+
+struct Prompt {
+  std::string name;
+  std::string title;  // optional
+  std::string description;
+  std::vector<PromptArgument> arguments;
+  PromptHandler handler;
+};
+
 struct ServerInfo {
   std::string name = "mcpkeep";
   std::string version = "0.1.0";
@@ -80,6 +104,10 @@ class McpServer {
 
   // Adds a tool, or replaces the one with the same name.
   void addTool(Tool tool);
+
+  // Adds a prompt, or replaces the one with the same name. A server with
+  // prompts advertises the prompts capability to sessions initialized after.
+  void addPrompt(Prompt prompt);
 
   // ---- For transports --------------------------------------------------
 

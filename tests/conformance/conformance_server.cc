@@ -1,5 +1,5 @@
 // The server the official MCP conformance suite runs against: the fixture
-// tools its scenarios name, served with mcpkeep, using only the public API
+// tools and prompts its scenarios name, served with mcpkeep, using only the public API
 // (as the official SDKs do with their "everything" servers).
 //
 //   conformance_server --db PATH [--listen 127.0.0.1:0]
@@ -99,6 +99,48 @@ void addFixtureTools(mcpkeep::McpServer& server) {
   server.addTool(std::move(schema));
 }
 
+mcpkeep::Prompt prompt(const std::string& name, const std::string& description,
+                      std::vector<mcpkeep::PromptArgument> arguments, mcpkeep::PromptHandler handler) {
+  mcpkeep::Prompt p;
+  p.name = name;
+  p.description = description;
+  p.arguments = std::move(arguments);
+  p.handler = std::move(handler);
+  return p;
+}
+
+json userMessage(const json& content) { return {{"role", "user"}, {"content", content}}; }
+
+void addFixturePrompts(mcpkeep::McpServer& server) {
+  using Arguments = std::map<std::string, std::string>;
+  server.addPrompt(prompt("test_simple_prompt", "A prompt with no arguments.", {},
+                          [](const Arguments&) -> json {
+                            return {{"messages", {userMessage(text("This is a simple prompt for testing."))}}};
+                          }));
+  server.addPrompt(prompt("test_prompt_with_arguments", "A prompt with two required arguments.",
+                          {{"arg1", "First test argument", true}, {"arg2", "Second test argument", true}},
+                          [](const Arguments& a) -> json {
+                            return {{"messages", {userMessage(text("Prompt with arguments: arg1='" +
+                                                                   a.at("arg1") + "', arg2='" +
+                                                                   a.at("arg2") + "'"))}}};
+                          }));
+  server.addPrompt(prompt("test_prompt_with_embedded_resource", "A prompt that embeds a resource.",
+                          {{"resourceUri", "URI of the resource to embed", true}},
+                          [](const Arguments& a) -> json {
+                            const json resource = {
+                                {"type", "resource"},
+                                {"resource", {{"uri", a.at("resourceUri")}, {"mimeType", "text/plain"},
+                                              {"text", "Embedded resource content for testing."}}}};
+                            return {{"messages", {userMessage(resource),
+                                                  userMessage(text("Please process the embedded resource above."))}}};
+                          }));
+  server.addPrompt(prompt("test_prompt_with_image", "A prompt with an image.", {},
+                          [](const Arguments&) -> json {
+                            return {{"messages", {userMessage(image()),
+                                                  userMessage(text("Please analyze the image above."))}}};
+                          }));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,6 +165,7 @@ int main(int argc, char** argv) {
   mcpkeep::Hub hub(store);
   mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
   addFixtureTools(server);
+  addFixturePrompts(server);
   server.recoverInterruptedRequests();
   mcpkeep::HttpOptions options;
   options.host = listen.substr(0, listen.rfind(':'));
