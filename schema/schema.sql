@@ -131,4 +131,20 @@ SELECT stream_id || '-' || seq AS event_id,
        data
   FROM events
 /* events_v(event_id,session_id,stream_id,seq,type,created,method,rpc_id,data) */;
-PRAGMA user_version = 1;
+CREATE TABLE resource_subscriptions (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  uri        TEXT NOT NULL CHECK (length(uri) > 0),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (session_id, uri)
+) WITHOUT ROWID;
+CREATE INDEX resource_subscriptions_by_uri ON resource_subscriptions (uri);
+CREATE TRIGGER sessions_delete_resource_subscriptions AFTER DELETE ON sessions
+BEGIN
+  DELETE FROM resource_subscriptions WHERE session_id = OLD.id;
+END;
+CREATE VIEW resource_subscriptions_v AS
+SELECT session_id, uri,
+       strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch') AS created
+  FROM resource_subscriptions
+/* resource_subscriptions_v(session_id,uri,created) */;
+PRAGMA user_version = 2;

@@ -97,6 +97,17 @@ class Store {
   // All sessions, oldest first.
   std::vector<Session> sessions() const;
 
+  // ---- Resource subscriptions -------------------------------------------
+
+  // Records that the session wants updates of `uri` (MCP resources/subscribe);
+  // idempotent. Throws kNotFound for an unknown session, kInvalidArgument
+  // for an empty uri.
+  void subscribeResource(const std::string& session_id, const std::string& uri);
+  // Forgets it; false if the session was not subscribed.
+  bool unsubscribeResource(const std::string& session_id, const std::string& uri);
+  // The sessions subscribed to `uri`.
+  std::vector<std::string> resourceSubscribers(const std::string& uri) const;
+
   // ---- Streams ---------------------------------------------------------
 
   // The session's standalone stream (made with the session). Throws kNotFound.
