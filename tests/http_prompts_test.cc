@@ -42,7 +42,7 @@ TEST_CASE("the prompts capability is advertised only by a server with prompts") 
   server.mcp.addPrompt(greeting());
   McpClient after = server.client();
   CHECK(after.initialize().response(1)["result"]["capabilities"]["prompts"] ==
-        json{{"listChanged", false}});
+        json{{"listChanged", true}});
 }
 
 TEST_CASE("prompts/list describes each prompt and its arguments") {

@@ -71,8 +71,11 @@ nlohmann::json resultMessage(const nlohmann::json& id, const nlohmann::json& res
   return {{"jsonrpc", "2.0"}, {"id", id}, {"result", result}};
 }
 
-nlohmann::json errorMessage(const nlohmann::json& id, int code, const std::string& message) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}};
+nlohmann::json errorMessage(const nlohmann::json& id, int code, const std::string& message,
+                            const nlohmann::json& data) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  if (!data.is_null()) error["data"] = data;
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}};
 }
 
 nlohmann::json notificationMessage(const std::string& method, const nlohmann::json& params) {

@@ -15,15 +15,21 @@ constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
 constexpr int kInternalError = -32603;
+// MCP's code for resources/read of a URI no resource or template serves.
+constexpr int kResourceNotFound = -32002;
 
 // A JSON-RPC error to answer with; `what()` is the message sent to the client.
 class RpcError : public std::runtime_error {
  public:
-  RpcError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  RpcError(int code, const std::string& message, nlohmann::json data = nullptr)
+      : std::runtime_error(message), code_(code), data_(std::move(data)) {}
   int code() const noexcept { return code_; }
+  // The error's "data" member; null: none.
+  const nlohmann::json& data() const noexcept { return data_; }
 
  private:
   int code_;
+  nlohmann::json data_;
 };
 
 enum class MessageKind { kRequest, kNotification, kResponse };
@@ -38,7 +44,8 @@ MessageKind classify(const nlohmann::json& message);
 nlohmann::json parseBody(const std::string& body, int max_depth = 64);
 
 nlohmann::json resultMessage(const nlohmann::json& id, const nlohmann::json& result);
-nlohmann::json errorMessage(const nlohmann::json& id, int code, const std::string& message);
+nlohmann::json errorMessage(const nlohmann::json& id, int code, const std::string& message,
+                            const nlohmann::json& data = nullptr);
 nlohmann::json notificationMessage(const std::string& method, const nlohmann::json& params);
 
 // The params object of a request or notification ({} when absent). Throws

@@ -13,8 +13,11 @@
 #include <Poco/ThreadPool.h>
 
 #include "mcp/json_rpc.h"
+#include "mcp/completion.h"
 #include "mcp/list_page.h"
 #include "mcp/prompts.h"
+#include "mcp/resources.h"
+#include "mcp/uri_template.h"
 #include "mcp/protocol_version.h"
 
 namespace mcpkeep {
@@ -34,6 +37,15 @@ int logLevelIndex(const std::string& level) {
   const auto& levels = logLevels();
   const auto it = std::find(levels.begin(), levels.end(), level);
   return it == levels.end() ? -1 : static_cast<int>(it - levels.begin());
+}
+
+// The "uri" param of a resources/* request.
+std::string requireUri(const json& params, const std::string& method) {
+  const auto uri = params.find("uri");
+  if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty()) {
+    throw RpcError(mcp::kInvalidParams, method + " needs \"uri\", a non-empty string");
+  }
+  return uri->get<std::string>();
 }
 
 // Tool calls run at once, each on a thread of its own (a handler may block
@@ -73,10 +85,14 @@ struct McpServer::Impl {
   }
 
   json initializeResult(const std::string& version) {
-    json capabilities = {{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+    json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
     {
       std::lock_guard<std::mutex> lock(mutex);
-      if (!prompts.empty()) capabilities["prompts"] = {{"listChanged", false}};
+      if (!prompts.empty()) capabilities["prompts"] = {{"listChanged", true}};
+      if (!resources.empty() || !templates.empty()) {
+        capabilities["resources"] = {{"subscribe", true}, {"listChanged", true}};
+      }
+      if (!prompts.empty() || !templates.empty()) capabilities["completions"] = json::object();
     }
     json result = {{"protocolVersion", version},
                    {"capabilities", std::move(capabilities)},
@@ -134,15 +150,48 @@ struct McpServer::Impl {
     return it == log_levels.end() ? 0 : it->second;
   }
 
-  // Adds or replaces a tool or prompt (anything with a name and a handler).
+  // Adds or replaces an entry of a registry. Once serving, tells every
+  // session that the list changed.
   template <typename Item>
-  void add(std::map<std::string, Item>& registry, Item item, const char* kind) {
-    if (item.name.empty() || !item.handler) {
-      throw std::invalid_argument(std::string("a ") + kind + " needs a name and a handler");
+  void add(std::map<std::string, Item>& registry, const std::string& key, Item item,
+           const char* list) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      registry.insert_or_assign(key, std::move(item));
     }
+    if (serving) {
+      const std::string method = std::string("notifications/") + list + "/list_changed";
+      hub.broadcast("message", mcp::notificationMessage(method, json::object()).dump());
+    }
+  }
+
+  json listResources(const json& params) {
     std::lock_guard<std::mutex> lock(mutex);
-    std::string name = item.name;
-    registry[name] = std::move(item);
+    return mcp::listPage(resources, params, "resources", mcp::describeResource);
+  }
+
+  json listTemplates(const json& params) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return mcp::listPage(templates, params, "resourceTemplates", mcp::describeTemplate);
+  }
+
+  json readResource(const json& params) {
+    const std::string uri = requireUri(params, "resources/read");
+    std::pair<ResourceReader, std::map<std::string, std::string>> reader;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      reader = mcp::findReader(resources, templates, uri);
+    }
+    return mcp::readResource(reader.first, uri, reader.second);
+  }
+
+  json complete(const json& params) {
+    mcp::CompletionRequest request;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      request = mcp::findCompletion(prompts, templates, params);
+    }
+    return mcp::complete(request);
   }
 
   void startToolCall(const std::string& session, StreamId stream, const json& id,
@@ -158,6 +207,9 @@ struct McpServer::Impl {
   std::mutex mutex;
   std::map<std::string, Tool> tools;  // by name: a stable order for pagination
   std::map<std::string, Prompt> prompts;  // likewise
+  std::map<std::string, Resource> resources;           // by URI
+  std::map<std::string, mcp::TemplateEntry> templates;  // by template text
+  std::atomic<bool> serving{false};  // a request has come: changes are announced
   std::unordered_map<std::string, int> log_levels;       // session -> minimum level
   std::map<std::pair<std::string, std::string>, Call> calls;  // (session, id) -> call
   bool stopping = false;
@@ -278,14 +330,56 @@ McpServer::~McpServer() { shutdown(); }
 
 Hub& McpServer::hub() { return impl_->hub; }
 
-void McpServer::addTool(Tool tool) { impl_->add(impl_->tools, std::move(tool), "tool"); }
+void McpServer::addTool(Tool tool) {
+  if (tool.name.empty() || !tool.handler) throw std::invalid_argument("a tool needs a name and a handler");
+  const std::string key = tool.name;
+  impl_->add(impl_->tools, key, std::move(tool), "tools");
+}
 
 void McpServer::addPrompt(Prompt prompt) {
-  impl_->add(impl_->prompts, std::move(prompt), "prompt");
+  if (prompt.name.empty() || !prompt.handler) {
+    throw std::invalid_argument("a prompt needs a name and a handler");
+  }
+  const std::string key = prompt.name;
+  impl_->add(impl_->prompts, key, std::move(prompt), "prompts");
+}
+
+void McpServer::addResource(Resource resource) {
+  if (resource.uri.empty() || resource.name.empty() || !resource.handler) {
+    throw std::invalid_argument("a resource needs a uri, a name and a handler");
+  }
+  const std::string key = resource.uri;
+  impl_->add(impl_->resources, key, std::move(resource), "resources");
+}
+
+void McpServer::addResourceTemplate(ResourceTemplate resource_template) {
+  if (resource_template.name.empty() || !resource_template.handler) {
+    throw std::invalid_argument("a resource template needs a name and a handler");
+  }
+  mcp::UriTemplate parsed(resource_template.uri_template);  // throws if it is not level 1
+  const std::string key = resource_template.uri_template;
+  impl_->add(impl_->templates, key, mcp::TemplateEntry{std::move(resource_template), std::move(parsed)},
+             "resources");
+}
+
+int McpServer::notifyResourceUpdated(const std::string& uri) {
+  const std::string message =
+      mcp::notificationMessage("notifications/resources/updated", {{"uri", uri}}).dump();
+  int reached = 0;
+  for (const std::string& session : impl_->store.resourceSubscribers(uri)) {
+    try {
+      impl_->hub.publish(session, "message", message);
+      ++reached;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;  // the session ended meanwhile
+    }
+  }
+  return reached;
 }
 
 McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
   Impl& s = *impl_;
+  s.serving = true;
   const std::string method = request.at("method").get<std::string>();
   const json& id = request.at("id");
   const std::string request_ids = json::array({id}).dump();
@@ -330,6 +424,20 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
       s.answer(session_id, stream, mcp::resultMessage(id, s.listPrompts(params)));
     } else if (method == "prompts/get") {
       s.answer(session_id, stream, mcp::resultMessage(id, s.getPrompt(params)));
+    } else if (method == "resources/list") {
+      s.answer(session_id, stream, mcp::resultMessage(id, s.listResources(params)));
+    } else if (method == "resources/templates/list") {
+      s.answer(session_id, stream, mcp::resultMessage(id, s.listTemplates(params)));
+    } else if (method == "resources/read") {
+      s.answer(session_id, stream, mcp::resultMessage(id, s.readResource(params)));
+    } else if (method == "resources/subscribe") {
+      s.store.subscribeResource(session_id, requireUri(params, method));
+      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
+    } else if (method == "resources/unsubscribe") {
+      s.store.unsubscribeResource(session_id, requireUri(params, method));
+      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
+    } else if (method == "completion/complete") {
+      s.answer(session_id, stream, mcp::resultMessage(id, s.complete(params)));
     } else if (method == "logging/setLevel") {
       s.setLevel(session_id, params);
       s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
@@ -337,7 +445,7 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
       throw RpcError(mcp::kMethodNotFound, "unknown method '" + method + "'");
     }
   } catch (const RpcError& e) {
-    s.answer(session_id, stream, mcp::errorMessage(id, e.code(), e.what()));
+    s.answer(session_id, stream, mcp::errorMessage(id, e.code(), e.what(), e.data()));
   }
   return {session_id, stream, std::nullopt};
 }

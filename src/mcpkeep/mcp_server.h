@@ -1,5 +1,6 @@
 // mcpkeep::McpServer: the MCP protocol on top of a Hub: lifecycle
-// (initialize, ping), tools, prompts, logging, cancellation. Transport-agnostic: the
+// (initialize, ping), tools, prompts, resources, completion, logging,
+// cancellation. Transport-agnostic: the
 // HTTP layer hands it JSON-RPC messages; every message it sends (responses,
 // progress, logs) is published to the request's stream in the store first,
 // and the transport delivers it from there.
@@ -65,10 +66,18 @@ struct Tool {
   ToolHandler handler;
 };
 
+// Completion candidates (completion/complete) for a prompt argument or a
+// resource template variable: given `value`, what the user has typed so
+// far, and `context`, the other arguments already chosen. At most 100 are
+// sent; the client is told how many there were.
+using Completer = std::function<std::vector<std::string>(
+    const std::string& value, const std::map<std::string, std::string>& context)>;
+
 struct PromptArgument {
   std::string name;
   std::string description;  // optional
   bool required = false;
+  Completer complete = nullptr;  // optional
 };
 
 // Returns a GetPromptResult object ({"messages": [{"role", "content"}, ...]},
@@ -85,6 +94,36 @@ struct Prompt {
   std::string description;
   std::vector<PromptArgument> arguments;
   PromptHandler handler;
+};
+
+// Returns a ReadResourceResult ({"contents": [{"uri", "mimeType", "text" or
+// "blob" (base64)}, ...]}) for `uri`; `variables` holds a template's values
+// (empty for a fixed resource). An exception becomes a JSON-RPC error:
+// std::invalid_argument -32602, any other -32603, with its message.
+using ResourceReader = std::function<nlohmann::json(
+    const std::string& uri, const std::map<std::string, std::string>& variables)>;
+
+// A resource with a fixed URI.
+struct Resource {
+  std::string uri;
+  std::string name;
+  std::string title;        // optional
+  std::string description;  // optional
+  std::string mime_type;    // optional
+  ResourceReader handler;
+};
+
+// Resources whose URIs follow a template: RFC 6570 level 1, e.g.
+// "files://{project}/{name}". resources/read tries fixed resources first,
+// then templates in order of their template text.
+struct ResourceTemplate {
+  std::string uri_template;
+  std::string name;
+  std::string title;        // optional
+  std::string description;  // optional
+  std::string mime_type;    // optional
+  std::map<std::string, Completer> completions;  // by variable; optional
+  ResourceReader handler;
 };
 
 struct ServerInfo {
@@ -108,6 +147,22 @@ class McpServer {
   // Adds a prompt, or replaces the one with the same name. A server with
   // prompts advertises the prompts capability to sessions initialized after.
   void addPrompt(Prompt prompt);
+
+  // Adds a resource (or template), replacing one with the same URI (or
+  // template text). addResourceTemplate throws std::invalid_argument for a
+  // template that is not RFC 6570 level 1. A server with either advertises
+  // the resources capability (with subscribe) to sessions initialized after.
+  void addResource(Resource resource);
+  void addResourceTemplate(ResourceTemplate resource_template);
+
+  // Sends notifications/resources/updated for `uri` to every session
+  // subscribed to it (resources/subscribe, kept in the store), on its
+  // standalone stream. Returns how many sessions it reached.
+  int notifyResourceUpdated(const std::string& uri);
+
+  // After the first request, adding a tool, prompt, resource or template
+  // also sends notifications/{tools,prompts,resources}/list_changed to every
+  // session (listChanged is advertised as true).
 
   // ---- For transports --------------------------------------------------
 

@@ -1,5 +1,5 @@
 // The server the official MCP conformance suite runs against: the fixture
-// tools and prompts its scenarios name, served with mcpkeep, using only the public API
+// tools, prompts and resources its scenarios name, served with mcpkeep, using only the public API
 // (as the official SDKs do with their "everything" servers).
 //
 //   conformance_server --db PATH [--listen 127.0.0.1:0]
@@ -109,6 +109,17 @@ mcpkeep::Prompt prompt(const std::string& name, const std::string& description,
   return p;
 }
 
+// A completer offering the candidates that start with what was typed.
+mcpkeep::Completer completeFrom(std::vector<std::string> candidates) {
+  return [candidates](const std::string& typed, const std::map<std::string, std::string>&) {
+    std::vector<std::string> values;
+    for (const auto& c : candidates) {
+      if (c.compare(0, typed.size(), typed) == 0) values.push_back(c);
+    }
+    return values;
+  };
+}
+
 json userMessage(const json& content) { return {{"role", "user"}, {"content", content}}; }
 
 void addFixturePrompts(mcpkeep::McpServer& server) {
@@ -118,7 +129,8 @@ void addFixturePrompts(mcpkeep::McpServer& server) {
                             return {{"messages", {userMessage(text("This is a simple prompt for testing."))}}};
                           }));
   server.addPrompt(prompt("test_prompt_with_arguments", "A prompt with two required arguments.",
-                          {{"arg1", "First test argument", true}, {"arg2", "Second test argument", true}},
+                          {{"arg1", "First test argument", true, completeFrom({"paris", "park", "past"})},
+                           {"arg2", "Second test argument", true}},
                           [](const Arguments& a) -> json {
                             return {{"messages", {userMessage(text("Prompt with arguments: arg1='" +
                                                                    a.at("arg1") + "', arg2='" +
@@ -139,6 +151,48 @@ void addFixturePrompts(mcpkeep::McpServer& server) {
                             return {{"messages", {userMessage(image()),
                                                   userMessage(text("Please analyze the image above."))}}};
                           }));
+}
+
+using Variables = std::map<std::string, std::string>;
+
+mcpkeep::Resource resource(const std::string& uri, const std::string& name, const std::string& mime_type,
+                           mcpkeep::ResourceReader handler) {
+  mcpkeep::Resource r;
+  r.uri = uri;
+  r.name = name;
+  r.mime_type = mime_type;
+  r.handler = std::move(handler);
+  return r;
+}
+
+json contents(const json& item) { return {{"contents", json::array({item})}}; }
+
+void addFixtureResources(mcpkeep::McpServer& server) {
+  server.addResource(resource("test://static-text", "Static text", "text/plain",
+                              [](const std::string& uri, const Variables&) -> json {
+                                return contents({{"uri", uri}, {"mimeType", "text/plain"},
+                                                 {"text", "This is the content of the static text resource."}});
+                              }));
+  server.addResource(resource("test://static-binary", "Static binary", "image/png",
+                              [](const std::string& uri, const Variables&) -> json {
+                                return contents({{"uri", uri}, {"mimeType", "image/png"}, {"blob", kPng}});
+                              }));
+  server.addResource(resource("test://watched-resource", "Watched resource", "text/plain",
+                              [](const std::string& uri, const Variables&) -> json {
+                                return contents({{"uri", uri}, {"mimeType", "text/plain"},
+                                                 {"text", "Watched resource content."}});
+                              }));
+  mcpkeep::ResourceTemplate data;
+  data.uri_template = "test://template/{id}/data";
+  data.name = "Data by id";
+  data.mime_type = "application/json";
+  data.completions["id"] = completeFrom({"123", "456", "789"});
+  data.handler = [](const std::string& uri, const Variables& v) -> json {
+    return contents({{"uri", uri}, {"mimeType", "application/json"},
+                     {"text", json{{"id", v.at("id")}, {"templateTest", true},
+                                   {"data", "Data for ID: " + v.at("id")}}.dump()}});
+  };
+  server.addResourceTemplate(std::move(data));
 }
 
 }  // namespace
@@ -166,6 +220,7 @@ int main(int argc, char** argv) {
   mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
   addFixtureTools(server);
   addFixturePrompts(server);
+  addFixtureResources(server);
   server.recoverInterruptedRequests();
   mcpkeep::HttpOptions options;
   options.host = listen.substr(0, listen.rfind(':'));
