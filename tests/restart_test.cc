@@ -23,10 +23,13 @@ using mcpkeep::test::SseEvent;
 
 namespace {
 
-// Starts `mcpkeep serve` on `db`; returns it and the port it bound.
-std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string& db) {
-  auto server = std::make_unique<ChildProcess>(
-      std::vector<std::string>{MCPKEEP_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0"});
+// Starts `mcpkeep serve` (or another server binary taking the same --db and
+// --listen) on `db`; returns it and the port it bound.
+std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string& db,
+                                                               std::vector<std::string> argv = {
+                                                                   MCPKEEP_BINARY, "serve"}) {
+  argv.insert(argv.end(), {"--db", db, "--listen", "127.0.0.1:0"});
+  auto server = std::make_unique<ChildProcess>(argv);
   const auto line = server->readLine(std::chrono::seconds(30));
   REQUIRE(line);
   std::smatch port;
@@ -115,4 +118,49 @@ TEST_CASE("after kill -9 and a restart the client resumes its session and its st
   const int stopped = restarted->signalAndWait(SIGTERM);
   CHECK(WIFEXITED(stopped));
   CHECK(WEXITSTATUS(stopped) == 0);
+}
+
+TEST_CASE("after kill -9 a pending elicitation ends in the interrupted error; subscriptions stay") {
+  mcpkeep::test::TempDir dir;
+  const std::string db = dir.file("elicit.db");
+  const std::vector<std::string> fixture = {MCPKEEP_CONFORMANCE_SERVER};
+  auto [server, port] = startServer(db, fixture);
+  McpClient client(port);
+  client.capabilities = {{"elicitation", json::object()}};
+  client.initialize("2025-11-25");
+  CHECK(client.request("resources/subscribe", {{"uri", "test://watched-resource"}})["result"] == json::object());
+
+  // The tool asks the user and waits; read until the question arrives.
+  const json call = {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "tools/call"},
+                     {"params", {{"name", "test_elicitation"}, {"arguments", {{"message", "Who are you?"}}}}}};
+  const auto asked = client.send("POST", call.dump(), client.standardHeaders(), 2);
+  REQUIRE(asked.events.size() == 2);  // the priming event, then the question
+  const json question = json::parse(asked.events[1].data);
+  REQUIRE(question["method"] == "elicitation/create");
+  CHECK(question["params"]["message"] == "Who are you?");
+
+  REQUIRE(WIFSIGNALED(server->signalAndWait(SIGKILL)));
+  auto [restarted, new_port] = startServer(db, fixture);
+  McpClient resumed(new_port);
+  resumed.session_id = client.session_id;
+  resumed.protocol_version = client.protocol_version;
+
+  // The call is answered with the interrupted error; no one waits forever.
+  const auto replay = resumed.get({{"Last-Event-ID", asked.events[1].id}}, SIZE_MAX);
+  REQUIRE(replay.status == 200);
+  REQUIRE(replay.events.size() == 1);
+  const json end = json::parse(replay.events[0].data);
+  CHECK(end["id"] == 9);
+  CHECK(end["error"]["code"] == -32603);
+  // An answer to the question the dead process asked is dropped without harm.
+  CHECK(resumed.post({{"jsonrpc", "2.0"}, {"id", question["id"]},
+                      {"result", {{"action", "accept"}, {"content", {{"username", "a"}, {"email", "b"}}}}}})
+            .status == 202);
+
+  // The subscription is still the session's, in the file.
+  const auto subscribed = mcpkeep::test::runSqlite3(
+      db, "SELECT uri FROM resource_subscriptions WHERE session_id = '" + client.session_id + "';");
+  CHECK(subscribed.output == "test://watched-resource\n");
+  CHECK(resumed.request("resources/unsubscribe", {{"uri", "test://watched-resource"}})["result"] == json::object());
+  restarted->signalAndWait(SIGTERM);
 }

@@ -13,6 +13,7 @@
 #include <Poco/ThreadPool.h>
 
 #include "mcp/json_rpc.h"
+#include "mcp/client_requests.h"
 #include "mcp/completion.h"
 #include "mcp/list_page.h"
 #include "mcp/prompts.h"
@@ -210,6 +211,7 @@ struct McpServer::Impl {
   std::map<std::string, Resource> resources;           // by URI
   std::map<std::string, mcp::TemplateEntry> templates;  // by template text
   std::atomic<bool> serving{false};  // a request has come: changes are announced
+  mcp::ClientRequests client_requests;  // sampling, elicitation, roots in flight
   std::unordered_map<std::string, int> log_levels;       // session -> minimum level
   std::map<std::pair<std::string, std::string>, Call> calls;  // (session, id) -> call
   bool stopping = false;
@@ -246,6 +248,46 @@ class McpServer::Impl::Context : public ToolContext {
   bool cancelled() const override { return cancelled_->load(); }
   const std::string& sessionId() const override { return session_; }
   void closeSseStream() override { server_.hub.disconnect(session_, stream_); }
+
+  json request(const std::string& method, const json& params,
+               std::chrono::milliseconds timeout) override {
+    const std::string capability = mcp::requiredCapability(method);
+    if (!capability.empty()) {
+      const auto session = server_.store.session(session_);
+      const json declared = json::parse(
+          session && session->client_capabilities ? *session->client_capabilities : "{}", nullptr, false);
+      if (!declared.is_object() || !declared.contains(capability)) {
+        throw ClientRequestError("the client did not declare the '" + capability +
+                                 "' capability that " + method + " needs");
+      }
+    }
+    mcp::ClientRequests& requests = server_.client_requests;
+    const json id = requests.newId(stream_);
+    requests.expect(session_, id);
+    try {
+      send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+    } catch (...) {
+      requests.forget(session_, id);
+      throw;
+    }
+    const std::optional<json> response = requests.await(session_, id, std::chrono::steady_clock::now() + timeout,
+                              [this] { return cancelled(); });
+    if (!response) {
+      const std::string why = cancelled() ? "the tool call was cancelled" : "no answer in time";
+      try {
+        send(mcp::notificationMessage("notifications/cancelled", {{"requestId", id}, {"reason", why}}));
+      } catch (const Error&) {
+        // The session is gone; so is the client to tell.
+      }
+      throw ClientRequestError(method + " got no response: " + why);
+    }
+    if (const auto error = response->find("error"); error != response->end()) {
+      throw ClientRequestError("the client answered " + method + " with error " +
+                               error->value("code", json()).dump() + ": " +
+                               error->value("message", std::string()));
+    }
+    return response->value("result", json::object());
+  }
 
  private:
   void send(const json& message) {
@@ -451,6 +493,12 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
 }
 
 void McpServer::handleNotification(const std::string& session_id, const json& message) {
+  if (!message.contains("method")) {
+    // A response to a request of ours; one nobody waits for (it timed out,
+    // or a restart came between) is dropped.
+    impl_->client_requests.deliver(session_id, message);
+    return;
+  }
   if (message.value("method", "") != "notifications/cancelled") return;
   const json& params = mcp::paramsOf(message);
   const auto request_id = params.find("requestId");

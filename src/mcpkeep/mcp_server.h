@@ -9,10 +9,12 @@
 // run on worker threads of their own, so a long one blocks no one else.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,12 @@
 #include <mcpkeep/hub.h>
 
 namespace mcpkeep {
+
+// A request to the client that did not get a result (ToolContext::request).
+class ClientRequestError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // What a tool handler gets besides its arguments. Valid during the call.
 class ToolContext {
@@ -50,6 +58,25 @@ class ToolContext {
   // no connection. Ignored when the client has no event id to resume from
   // (protocol versions before 2025-11-25 get no priming event).
   virtual void closeSseStream() = 0;
+
+  // Sends a request to the client on this call's stream (stored first, like
+  // every message; the stream must be SSE, not a JSON response) and waits
+  // for the client to POST its response, at most `timeout`. Returns the
+  // response's result. Throws ClientRequestError naming the reason: the
+  // client answered with an error; it did not answer in time or the call was
+  // cancelled (the client is then sent notifications/cancelled); or it did
+  // not declare the capability the method needs ("sampling" for
+  // sampling/createMessage, "elicitation" for elicitation/create, "roots"
+  // for roots/list: from the store, so it holds after a restart).
+  virtual nlohmann::json request(const std::string& method, const nlohmann::json& params,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) = 0;
+
+  // The three requests MCP defines, through request().
+  nlohmann::json createMessage(const nlohmann::json& params) {
+    return request("sampling/createMessage", params);
+  }
+  nlohmann::json elicit(const nlohmann::json& params) { return request("elicitation/create", params); }
+  nlohmann::json listRoots() { return request("roots/list", nlohmann::json::object()); }
 };
 
 // Returns a CallToolResult object ({"content": [...]}, ...). An exception

@@ -85,6 +85,59 @@ void addFixtureTools(mcpkeep::McpServer& server) {
                         std::this_thread::sleep_for(std::chrono::milliseconds(200));
                         return {{"content", {text("Reconnection test completed")}}};
                       }));
+  server.addTool(tool("test_sampling", "Asks the client's LLM to answer a prompt.",
+                      [](const json& arguments, ToolContext& context) -> json {
+                        const json reply = context.createMessage(
+                            {{"messages", {{{"role", "user"},
+                                            {"content", text(arguments.value("prompt", ""))}}}},
+                             {"maxTokens", 100}});
+                        return {{"content", {text("LLM response: " +
+                                                  reply.value("content", json::object()).value("text", ""))}}};
+                      }));
+  server.addTool(tool("test_elicitation", "Asks the user for a username and an email.",
+                      [](const json& arguments, ToolContext& context) -> json {
+                        const json reply = context.elicit(
+                            {{"message", arguments.value("message", "")},
+                             {"requestedSchema",
+                              {{"type", "object"},
+                               {"properties", {{"username", {{"type", "string"}, {"description", "User's response"}}},
+                                               {"email", {{"type", "string"}, {"description", "User's email address"}}}}},
+                               {"required", {"username", "email"}}}}});
+                        return {{"content", {text("User response: " + reply.dump())}}};
+                      }));
+  server.addTool(tool("test_elicitation_sep1034_defaults", "Elicits with a default for each primitive type.",
+                      [](const json&, ToolContext& context) -> json {
+                        const json reply = context.elicit(
+                            {{"message", "Please review and update the form fields with defaults"},
+                             {"requestedSchema",
+                              {{"type", "object"},
+                               {"properties",
+                                {{"name", {{"type", "string"}, {"default", "John Doe"}}},
+                                 {"age", {{"type", "integer"}, {"default", 30}}},
+                                 {"score", {{"type", "number"}, {"default", 95.5}}},
+                                 {"status", {{"type", "string"}, {"enum", {"active", "inactive", "pending"}},
+                                             {"default", "active"}}},
+                                 {"verified", {{"type", "boolean"}, {"default", true}}}}}}}});
+                        return {{"content", {text("Elicitation completed: " + reply.dump())}}};
+                      }));
+  server.addTool(tool("test_elicitation_sep1330_enums", "Elicits with each kind of enum.",
+                      [](const json&, ToolContext& context) -> json {
+                        const json titled = json::array({{{"const", "value1"}, {"title", "First"}},
+                                                         {{"const", "value2"}, {"title", "Second"}}});
+                        const json reply = context.elicit(
+                            {{"message", "Please select options from the enum fields"},
+                             {"requestedSchema",
+                              {{"type", "object"},
+                               {"properties",
+                                {{"untitledSingle", {{"type", "string"}, {"enum", {"option1", "option2", "option3"}}}},
+                                 {"titledSingle", {{"type", "string"}, {"oneOf", titled}}},
+                                 {"legacyEnum", {{"type", "string"}, {"enum", {"opt1", "opt2"}},
+                                                 {"enumNames", {"Option One", "Option Two"}}}},
+                                 {"untitledMulti", {{"type", "array"},
+                                                    {"items", {{"type", "string"}, {"enum", {"option1", "option2"}}}}}},
+                                 {"titledMulti", {{"type", "array"}, {"items", {{"anyOf", titled}}}}}}}}}});
+                        return {{"content", {text("Elicitation completed: " + reply.dump())}}};
+                      }));
   Tool schema = tool("json_schema_2020_12_tool", "Takes arguments described with JSON Schema 2020-12.",
                      [](const json& arguments, ToolContext&) -> json {
                        return {{"content", {text(arguments.dump())}}};

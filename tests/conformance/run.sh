@@ -11,12 +11,16 @@ build=$(cd "${1:?usage: run.sh BUILD_DIR [SCENARIO ...]}" && pwd)
 shift
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
-  # What the server issue requires; server-sse-polling is from the pending suite.
-  scenarios=(server-initialize ping logging-set-level tools-list tools-call-simple-text
-             tools-call-error tools-call-with-logging tools-call-with-progress
-             tools-call-image tools-call-audio tools-call-embedded-resource
-             tools-call-mixed-content server-sse-multiple-streams dns-rebinding-protection
-             json-schema-2020-12 server-sse-polling)
+  # The whole suite: its 30 active scenarios and the 2 pending ones.
+  scenarios=(server-initialize ping logging-set-level completion-complete tools-list
+             tools-call-simple-text tools-call-image tools-call-audio tools-call-embedded-resource
+             tools-call-mixed-content tools-call-with-logging tools-call-error
+             tools-call-with-progress tools-call-sampling tools-call-elicitation
+             elicitation-sep1034-defaults elicitation-sep1330-enums server-sse-multiple-streams
+             resources-list resources-read-text resources-read-binary resources-templates-read
+             resources-subscribe resources-unsubscribe prompts-list prompts-get-simple
+             prompts-get-with-args prompts-get-embedded-resource prompts-get-with-image
+             dns-rebinding-protection json-schema-2020-12 server-sse-polling)
 fi
 
 "$root/tests/node/install.sh"

@@ -121,7 +121,7 @@ HttpReply McpClient::initialize(const std::string& version) {
   const int id = next_id++;
   HttpReply reply = post({{"jsonrpc", "2.0"}, {"id", id}, {"method", "initialize"},
                           {"params", {{"protocolVersion", version},
-                                      {"capabilities", json::object()},
+                                      {"capabilities", capabilities},
                                       {"clientInfo", {{"name", "mcpkeep-test"}, {"version", "1"}}}}}});
   session_id = reply.header("Mcp-Session-Id");
   const json response = reply.response(id);

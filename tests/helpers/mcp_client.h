@@ -65,6 +65,7 @@ class McpClient {
   std::string session_id;
   std::string protocol_version;
   std::string auth_token;
+  nlohmann::json capabilities = nlohmann::json::object();  // declared at initialize
   int next_id = 1;
 
  private:
