@@ -81,3 +81,51 @@ TEST_CASE("tools/list pages through many tools with nextCursor") {
   CHECK(pages == 2);
   CHECK(names.size() == 155);  // the fixture's 5 and these 150, each once
 }
+
+TEST_CASE("structuredContent is checked against the tool's output schema") {
+  ServerFixture server;
+  mcpkeep::Tool t;
+  t.name = "weather";
+  t.description = "Reports the temperature.";
+  t.output_schema = json::parse(R"({"type": "object", "required": ["celsius"],
+                                    "properties": {"celsius": {"type": "number"}}})");
+  t.handler = [](const json& a, mcpkeep::ToolContext&) -> json {
+    const std::string mode = a.value("mode", "good");
+    if (mode == "good") return {{"structuredContent", {{"celsius", 21.5}}}};
+    if (mode == "wrong") return {{"structuredContent", {{"celsius", "warm"}}}};
+    if (mode == "failed") return {{"content", json::array()}, {"isError", true}};
+    return {{"content", json::array()}};  // no structuredContent
+  };
+  server.mcp.addTool(t);
+  McpClient client = server.client();
+  client.initialize();
+  const auto call = [&](const std::string& mode) {
+    return client.request("tools/call", {{"name", "weather"}, {"arguments", {{"mode", mode}}}})["result"];
+  };
+
+  json r = call("good");
+  CHECK(r["structuredContent"] == json{{"celsius", 21.5}});
+  CHECK(json::parse(r["content"][0]["text"].get<std::string>()) == json{{"celsius", 21.5}});  // for older clients
+  CHECK_FALSE(r.contains("isError"));
+
+  r = call("wrong");
+  CHECK(r["isError"] == true);
+  CHECK_THAT(r["content"][0]["text"].get<std::string>(),
+             Catch::Contains("does not match its output schema: at /celsius: expected number, got string"));
+  r = call("missing");
+  CHECK(r["isError"] == true);
+  CHECK_THAT(r["content"][0]["text"].get<std::string>(), Catch::Contains("returned no structuredContent"));
+  r = call("failed");  // an error result needs no structuredContent
+  CHECK(r["isError"] == true);
+  CHECK(r["content"] == json::array());
+
+  const json listed = client.request("tools/list")["result"]["tools"];
+  bool found = false;
+  for (const auto& tool : listed) {
+    if (tool["name"] == "weather") {
+      found = true;
+      CHECK(tool["outputSchema"] == *t.output_schema);
+    }
+  }
+  CHECK(found);
+}

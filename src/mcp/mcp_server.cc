@@ -18,6 +18,7 @@
 #include "mcp/list_page.h"
 #include "mcp/prompts.h"
 #include "mcp/resources.h"
+#include "mcp/tool_result.h"
 #include "mcp/uri_template.h"
 #include "mcp/protocol_version.h"
 
@@ -198,7 +199,7 @@ struct McpServer::Impl {
   void startToolCall(const std::string& session, StreamId stream, const json& id,
                      const json& params);
   void runToolCall(const std::string& session, StreamId stream, const json& id,
-                   const json& arguments, const ToolHandler& handler, const json& progress_token,
+                   const json& arguments, const Tool& tool, const json& progress_token,
                    const std::shared_ptr<std::atomic<bool>>& cancelled);
 
   Hub& hub;
@@ -326,8 +327,8 @@ void McpServer::Impl::startToolCall(const std::string& session, StreamId stream,
   const auto key = std::make_pair(session, id.dump());
   auto task = std::make_unique<OneShot>(
       [this, session, stream, id, arguments = std::move(arguments),
-       handler = tool->second.handler, progress_token, cancelled] {
-        runToolCall(session, stream, id, arguments, handler, progress_token, cancelled);
+       tool = tool->second, progress_token, cancelled] {
+        runToolCall(session, stream, id, arguments, tool, progress_token, cancelled);
       });
   calls[key] = Call{cancelled};  // the task erases it, after this lock is released
   try {
@@ -340,16 +341,15 @@ void McpServer::Impl::startToolCall(const std::string& session, StreamId stream,
 }
 
 void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, const json& id,
-                                  const json& arguments, const ToolHandler& handler,
+                                  const json& arguments, const Tool& tool,
                                   const json& progress_token,
                                   const std::shared_ptr<std::atomic<bool>>& cancelled) {
   Context context(*this, session, stream, progress_token, cancelled);
   json result;
   try {
-    result = handler(arguments, context);
-    if (!result.is_object()) throw std::runtime_error("the tool returned no result object");
+    result = mcp::toolResult(tool, tool.handler(arguments, context));
   } catch (const std::exception& e) {
-    result = {{"content", json::array({{{"type", "text"}, {"text", e.what()}}})}, {"isError", true}};
+    result = mcp::toolError(e.what());
   }
   try {
     // A cancelled request gets no response (MCP cancellation), but its
