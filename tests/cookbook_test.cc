@@ -36,6 +36,7 @@ TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") 
     store.markInitialized(session, "2025-11-25", R"({"sampling":{}})",
                           R"({"name":"cookbook-client","version":"1.0"})");
     store.createSession();
+    store.subscribeResource(session, "docs://readme");
     const auto done = store.openRequestStream(session, "[1]");
     store.append(session, done, "message",
                  R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1}})");
