@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
+#include <tuple>
 
 #include "helpers/server_fixture.h"
 
@@ -213,4 +214,31 @@ TEST_CASE("resource subscriptions survive a restart of the server") {
   const auto messages = standaloneMessages(store, session);
   REQUIRE(messages.size() == 1);
   CHECK(messages[0]["params"]["uri"] == "docs://readme");
+}
+
+TEST_CASE("every method refuses bad params with -32602 naming the field") {
+  ServerFixture server;
+  addAll(server);
+  McpClient client = server.client();
+  client.initialize();
+  const std::vector<std::tuple<std::string, json, std::string>> cases = {
+      {"tools/call", json::object(), "\"name\""},
+      {"tools/call", {{"name", "echo"}, {"arguments", 5}}, "\"arguments\""},
+      {"tools/list", {{"cursor", 3}}, "\"cursor\""},
+      {"prompts/list", {{"cursor", "-1"}}, "\"cursor\""},
+      {"prompts/get", {{"name", 1}}, "\"name\""},
+      {"resources/list", {{"cursor", "abc"}}, "\"cursor\""},
+      {"resources/templates/list", {{"cursor", ""}}, "\"cursor\""},
+      {"resources/read", {{"uri", 5}}, "\"uri\""},
+      {"resources/subscribe", {{"uri", ""}}, "\"uri\""},
+      {"resources/unsubscribe", json::object(), "\"uri\""},
+      {"completion/complete", {{"ref", "trip"}}, "\"ref\""},
+      {"logging/setLevel", {{"level", 3}}, "\"level\""},
+  };
+  for (const auto& [method, params, field] : cases) {
+    INFO(method << " " << params.dump());
+    const json error = client.request(method, params)["error"];
+    CHECK(error["code"] == -32602);
+    CHECK_THAT(error["message"].get<std::string>(), Catch::Contains(field));
+  }
 }
