@@ -22,6 +22,14 @@ void addAskingTools(ServerFixture& server) {
     return {{"content", {{{"type", "text"}, {"text", "answer: " + reply["content"]["text"].get<std::string>()}}}}};
   };
   server.mcp.addTool(ask);
+  mcpkeep::Tool visit;
+  visit.name = "visit";
+  visit.handler = [](const json&, mcpkeep::ToolContext& context) -> json {
+    context.elicit({{"mode", "url"}, {"message", "Sign in"}, {"url", "https://example.com/login"},
+                    {"elicitationId", "e1"}});
+    return {{"content", json::array()}};
+  };
+  server.mcp.addTool(visit);
   mcpkeep::Tool impatient;
   impatient.name = "impatient";
   impatient.handler = [](const json&, mcpkeep::ToolContext& context) -> json {
@@ -107,6 +115,14 @@ TEST_CASE("a client that did not declare the capability is not asked") {
   CHECK(asked == 0);
   CHECK(reply.response(7)["result"]["isError"] == true);
   CHECK_THAT(resultText(reply, 7), Catch::Contains("did not declare the 'sampling' capability"));
+}
+
+TEST_CASE("URL-mode elicitation needs its own capability") {
+  ServerFixture server;
+  McpClient client = connect(server, {{"elicitation", json::object()}});  // form mode only
+  const HttpReply reply = client.post(callMessage(9, "visit"));
+  CHECK(reply.response(9)["result"]["isError"] == true);
+  CHECK_THAT(resultText(reply, 9), Catch::Contains("URL-mode elicitation"));
 }
 
 TEST_CASE("a request the client leaves unanswered times out and is cancelled") {

@@ -261,6 +261,11 @@ class McpServer::Impl::Context : public ToolContext {
         throw ClientRequestError("the client did not declare the '" + capability +
                                  "' capability that " + method + " needs");
       }
+      // URL-mode elicitation is declared on its own (elicitation.url).
+      if (method == "elicitation/create" && params.value("mode", "form") == "url" &&
+          !(declared[capability].is_object() && declared[capability].contains("url"))) {
+        throw ClientRequestError("the client did not declare URL-mode elicitation (elicitation.url)");
+      }
     }
     mcp::ClientRequests& requests = server_.client_requests;
     const json id = requests.newId(stream_);
