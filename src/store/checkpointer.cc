@@ -29,6 +29,7 @@ int Checkpointer::onCommit(void* self, sqlite3* db, const char* schema, int wal_
   if (wal_pages >= c.threshold_pages_) {
     c.woken_at_pages_ = 0;
     // What SQLite's automatic checkpoint does; its errors are not the commit's.
+    std::lock_guard<std::mutex> copying(c.copying_);
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return SQLITE_OK;
   }
@@ -53,7 +54,10 @@ void Checkpointer::run() {
     // A failure (I/O error, another checkpoint holding the lock) leaves the
     // frames in the WAL, where readers still find them; the writer's own
     // checkpoint at the threshold copies them.
-    sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    {
+      std::lock_guard<std::mutex> copying(copying_);
+      sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
     lock.lock();
   }
 }

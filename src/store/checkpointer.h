@@ -46,6 +46,12 @@ class Checkpointer {
   const int threshold_pages_;
   int woken_at_pages_ = 0;  // writer's thread only
 
+  // Held while either side checkpoints: SQLite lets one checkpoint run at a
+  // time and a PASSIVE one gives up at once on a busy lock, so without it
+  // the writer's copy could fail whenever the thread's is running, and the
+  // WAL grow past its bound.
+  std::mutex copying_;
+
   std::mutex mutex_;
   std::condition_variable wake_;
   bool due_ = false;
