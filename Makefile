@@ -8,7 +8,7 @@ PACKAGES = cmake g++ make libsqlite3-dev sqlite3 libsqlitecpp-dev libpoco-dev \
            nlohmann-json3-dev catch2
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps build run test bench schema clean
+.PHONY: deps build run test bench sanitize schema clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
@@ -35,6 +35,20 @@ test: build
 bench: build
 	./$(BUILD)/tests/mcpkeep_bench
 	tests/bench/run_http.sh $(BUILD)
+
+# The Catch2 tests under AddressSanitizer + UndefinedBehaviorSanitizer, then
+# under ThreadSanitizer, each in a build folder of its own.
+SANITIZERS = address,undefined thread
+sanitize: deps
+	@set -e; for s in $(SANITIZERS); do \
+	  dir=$(BUILD)-$$(echo $$s | tr , -); \
+	  cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=Debug -DMCPKEEP_WERROR=ON \
+	    -DCMAKE_CXX_FLAGS="-fsanitize=$$s -fno-omit-frame-pointer -O1" \
+	    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$$s"; \
+	  cmake --build $$dir -j $(JOBS); \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TSAN_OPTIONS=halt_on_error=1 \
+	    $$dir/tests/mcpkeep_tests; \
+	done
 
 # Regenerates schema/schema.sql (the schema the migrations produce, for
 # readers); a test checks that it is current.

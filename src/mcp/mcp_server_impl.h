@@ -1,0 +1,194 @@
+// McpServer::Impl: what an McpServer holds, shared by mcp_server.cc (the
+// public methods and request dispatch) and tool_calls.cc (running tools and
+// their requests to the client).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <Poco/ThreadPool.h>
+
+#include <mcpkeep/mcp_server.h>
+
+#include "mcp/client_requests.h"
+#include "mcp/completion.h"
+#include "mcp/json_rpc.h"
+#include "mcp/list_page.h"
+#include "mcp/prompts.h"
+#include "mcp/resources.h"
+
+namespace mcpkeep {
+
+namespace mcp {
+
+// The index of an RFC 5424 level as MCP names it ("debug" 0 ... "emergency"
+// 7), or -1 for another word.
+int logLevelIndex(const std::string& level);
+
+// The "uri" param of a resources/* request. Throws RpcError(kInvalidParams).
+std::string requireUri(const nlohmann::json& params, const std::string& method);
+
+// Tool calls run at once, each on a thread of its own (a handler may block
+// for long); threads are reused, and those idle for a minute end.
+constexpr int kMaxToolThreads = 4096;
+constexpr int kToolThreadIdleSeconds = 60;
+
+}  // namespace mcp
+
+struct McpServer::Impl {
+  using json = nlohmann::json;
+  using RpcError = mcp::RpcError;
+
+  Impl(Hub& h, ServerInfo i)
+      : hub(h), store(h.store()), info(std::move(i)), tool_threads(2, mcp::kMaxToolThreads, mcp::kToolThreadIdleSeconds) {}
+
+  // A tool call in progress, found by notifications/cancelled.
+  struct Call {
+    std::shared_ptr<std::atomic<bool>> cancelled;
+  };
+
+  class Context;
+
+  void answer(const std::string& session, StreamId stream, const json& message) {
+    hub.publishAndClose(session, stream, "message", message.dump());
+  }
+
+  json initializeResult(const std::string& version) {
+    json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!prompts.empty()) capabilities["prompts"] = {{"listChanged", true}};
+      if (!resources.empty() || !templates.empty()) {
+        capabilities["resources"] = {{"subscribe", true}, {"listChanged", true}};
+      }
+      if (!prompts.empty() || !templates.empty()) capabilities["completions"] = json::object();
+    }
+    json result = {{"protocolVersion", version},
+                   {"capabilities", std::move(capabilities)},
+                   {"serverInfo", {{"name", info.name}, {"version", info.version}}}};
+    if (!info.instructions.empty()) result["instructions"] = info.instructions;
+    return result;
+  }
+
+  json listTools(const json& params) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return mcp::listPage(tools, params, "tools", [](const Tool& t) {
+      json entry = {{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}};
+      if (!t.title.empty()) entry["title"] = t.title;
+      if (t.output_schema) entry["outputSchema"] = *t.output_schema;
+      return entry;
+    });
+  }
+
+  json listPrompts(const json& params) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return mcp::listPage(prompts, params, "prompts", mcp::describePrompt);
+  }
+
+  json getPrompt(const json& params) {
+    const auto name = params.find("name");
+    if (name == params.end() || !name->is_string()) {
+      throw RpcError(mcp::kInvalidParams, "prompts/get needs \"name\", a string");
+    }
+    Prompt prompt;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      const auto found = prompts.find(name->get<std::string>());
+      if (found == prompts.end()) {
+        throw RpcError(mcp::kInvalidParams, "unknown prompt '" + name->get<std::string>() + "'");
+      }
+      prompt = found->second;  // a copy: the handler runs without the lock
+    }
+    return mcp::getPrompt(prompt, params);
+  }
+
+  void setLevel(const std::string& session, const json& params) {
+    const auto level = params.find("level");
+    if (level == params.end() || !level->is_string() || mcp::logLevelIndex(*level) < 0) {
+      throw RpcError(mcp::kInvalidParams,
+                     "\"level\" must be one of debug, info, notice, warning, error, critical, "
+                     "alert, emergency");
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    log_levels[session] = mcp::logLevelIndex(*level);
+  }
+
+  int minimumLogLevel(const std::string& session) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto it = log_levels.find(session);
+    return it == log_levels.end() ? 0 : it->second;
+  }
+
+  // Adds or replaces an entry of a registry. Once serving, tells every
+  // session that the list changed.
+  template <typename Item>
+  void add(std::map<std::string, Item>& registry, const std::string& key, Item item,
+           const char* list) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      registry.insert_or_assign(key, std::move(item));
+    }
+    if (serving) {
+      const std::string method = std::string("notifications/") + list + "/list_changed";
+      hub.broadcast("message", mcp::notificationMessage(method, json::object()).dump());
+    }
+  }
+
+  json listResources(const json& params) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return mcp::listPage(resources, params, "resources", mcp::describeResource);
+  }
+
+  json listTemplates(const json& params) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return mcp::listPage(templates, params, "resourceTemplates", mcp::describeTemplate);
+  }
+
+  json readResource(const json& params) {
+    const std::string uri = mcp::requireUri(params, "resources/read");
+    std::pair<ResourceReader, std::map<std::string, std::string>> reader;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      reader = mcp::findReader(resources, templates, uri);
+    }
+    return mcp::readResource(reader.first, uri, reader.second);
+  }
+
+  json complete(const json& params) {
+    mcp::CompletionRequest request;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      request = mcp::findCompletion(prompts, templates, params);
+    }
+    return mcp::complete(request);
+  }
+
+  void startToolCall(const std::string& session, StreamId stream, const json& id,
+                     const json& params);
+  void runToolCall(const std::string& session, StreamId stream, const json& id,
+                   const json& arguments, const Tool& tool, const json& progress_token,
+                   const std::shared_ptr<std::atomic<bool>>& cancelled);
+
+  Hub& hub;
+  Store& store;
+  const ServerInfo info;
+
+  std::mutex mutex;
+  std::map<std::string, Tool> tools;  // by name: a stable order for pagination
+  std::map<std::string, Prompt> prompts;  // likewise
+  std::map<std::string, Resource> resources;           // by URI
+  std::map<std::string, mcp::TemplateEntry> templates;  // by template text
+  std::atomic<bool> serving{false};  // a request has come: changes are announced
+  mcp::ClientRequests client_requests;  // sampling, elicitation, roots in flight
+  std::unordered_map<std::string, int> log_levels;       // session -> minimum level
+  std::map<std::pair<std::string, std::string>, Call> calls;  // (session, id) -> call
+  bool stopping = false;
+  Poco::ThreadPool tool_threads;
+};
+
+}  // namespace mcpkeep

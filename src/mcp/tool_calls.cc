@@ -1,0 +1,184 @@
+// Running tool calls: each on a pooled thread with a ToolContext that
+// publishes its progress, logs and requests to the client on the call's
+// stream, then the result.
+#include <Poco/Exception.h>
+#include <Poco/Runnable.h>
+
+#include "mcp/mcp_server_impl.h"
+#include "mcp/tool_result.h"
+
+namespace mcpkeep {
+namespace {
+
+using nlohmann::json;
+using mcp::RpcError;
+
+// A task for Poco::ThreadPool, which takes a Runnable it does not own: this
+// one deletes itself when done.
+class OneShot : public Poco::Runnable {
+ public:
+  explicit OneShot(std::function<void()> task) : task_(std::move(task)) {}
+  void run() override {
+    task_();
+    delete this;
+  }
+
+ private:
+  std::function<void()> task_;
+};
+
+}  // namespace
+
+class McpServer::Impl::Context : public ToolContext {
+ public:
+  Context(Impl& server, std::string session, StreamId stream, json progress_token,
+          std::shared_ptr<std::atomic<bool>> cancelled)
+      : server_(server),
+        session_(std::move(session)),
+        stream_(stream),
+        progress_token_(std::move(progress_token)),
+        cancelled_(std::move(cancelled)) {}
+
+  void progress(double progress, std::optional<double> total, const std::string& message) override {
+    if (progress_token_.is_null()) return;
+    json params = {{"progressToken", progress_token_}, {"progress", progress}};
+    if (total) params["total"] = *total;
+    if (!message.empty()) params["message"] = message;
+    send(mcp::notificationMessage("notifications/progress", params));
+  }
+
+  void log(const std::string& level, const json& data, const std::string& logger) override {
+    const int index = mcp::logLevelIndex(level);
+    if (index < 0) throw std::invalid_argument("unknown log level '" + level + "'");
+    if (index < server_.minimumLogLevel(session_)) return;
+    json params = {{"level", level}, {"data", data}};
+    if (!logger.empty()) params["logger"] = logger;
+    send(mcp::notificationMessage("notifications/message", params));
+  }
+
+  bool cancelled() const override { return cancelled_->load(); }
+  const std::string& sessionId() const override { return session_; }
+  void closeSseStream() override { server_.hub.disconnect(session_, stream_); }
+
+  json request(const std::string& method, const json& params,
+               std::chrono::milliseconds timeout) override {
+    const std::string capability = mcp::requiredCapability(method);
+    if (!capability.empty()) {
+      const auto session = server_.store.session(session_);
+      const json declared = json::parse(
+          session && session->client_capabilities ? *session->client_capabilities : "{}", nullptr, false);
+      if (!declared.is_object() || !declared.contains(capability)) {
+        throw ClientRequestError("the client did not declare the '" + capability +
+                                 "' capability that " + method + " needs");
+      }
+      // URL-mode elicitation is declared on its own (elicitation.url).
+      if (method == "elicitation/create" && params.value("mode", "form") == "url" &&
+          !(declared[capability].is_object() && declared[capability].contains("url"))) {
+        throw ClientRequestError("the client did not declare URL-mode elicitation (elicitation.url)");
+      }
+    }
+    mcp::ClientRequests& requests = server_.client_requests;
+    const json id = requests.newId(stream_);
+    requests.expect(session_, id);
+    try {
+      send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+    } catch (...) {
+      requests.forget(session_, id);
+      throw;
+    }
+    const std::optional<json> response = requests.await(session_, id, std::chrono::steady_clock::now() + timeout,
+                              [this] { return cancelled(); });
+    if (!response) {
+      const std::string why = cancelled() ? "the tool call was cancelled" : "no answer in time";
+      try {
+        send(mcp::notificationMessage("notifications/cancelled", {{"requestId", id}, {"reason", why}}));
+      } catch (const Error&) {
+        // The session is gone; so is the client to tell.
+      }
+      throw ClientRequestError(method + " got no response: " + why);
+    }
+    if (const auto error = response->find("error"); error != response->end()) {
+      throw ClientRequestError("the client answered " + method + " with error " +
+                               error->value("code", json()).dump() + ": " +
+                               error->value("message", std::string()));
+    }
+    return response->value("result", json::object());
+  }
+
+ private:
+  void send(const json& message) {
+    server_.hub.publish(session_, stream_, "message", message.dump());
+  }
+
+  Impl& server_;
+  const std::string session_;
+  const StreamId stream_;
+  const json progress_token_;
+  const std::shared_ptr<std::atomic<bool>> cancelled_;
+};
+
+void McpServer::Impl::startToolCall(const std::string& session, StreamId stream, const json& id,
+                                    const json& params) {
+  const auto name = params.find("name");
+  if (name == params.end() || !name->is_string()) {
+    throw RpcError(mcp::kInvalidParams, "tools/call needs \"name\", a string");
+  }
+  json arguments = params.value("arguments", json::object());
+  if (!arguments.is_object()) {
+    throw RpcError(mcp::kInvalidParams, "\"arguments\" must be an object");
+  }
+  json progress_token;
+  if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+    progress_token = meta->value("progressToken", json());
+  }
+
+  std::lock_guard<std::mutex> lock(mutex);
+  if (stopping) throw RpcError(mcp::kInternalError, "the server is shutting down");
+  const auto tool = tools.find(name->get<std::string>());
+  if (tool == tools.end()) {
+    throw RpcError(mcp::kInvalidParams, "unknown tool '" + name->get<std::string>() + "'");
+  }
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  const auto key = std::make_pair(session, id.dump());
+  auto task = std::make_unique<OneShot>(
+      [this, session, stream, id, arguments = std::move(arguments),
+       tool = tool->second, progress_token, cancelled] {
+        runToolCall(session, stream, id, arguments, tool, progress_token, cancelled);
+      });
+  calls[key] = Call{cancelled};  // the task erases it, after this lock is released
+  try {
+    tool_threads.start(*task);
+  } catch (const Poco::NoThreadAvailableException&) {
+    calls.erase(key);
+    throw RpcError(mcp::kInternalError, "too many tool calls are running; try again later");
+  }
+  task.release();  // it deletes itself when it has run
+}
+
+void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, const json& id,
+                                  const json& arguments, const Tool& tool,
+                                  const json& progress_token,
+                                  const std::shared_ptr<std::atomic<bool>>& cancelled) {
+  Context context(*this, session, stream, progress_token, cancelled);
+  json result;
+  try {
+    result = mcp::toolResult(tool, tool.handler(arguments, context));
+  } catch (const std::exception& e) {
+    result = mcp::toolError(e.what());
+  }
+  try {
+    // A cancelled request gets no response (MCP cancellation), but its
+    // stream still ends.
+    if (cancelled->load()) {
+      hub.closeStream(session, stream);
+    } else {
+      answer(session, stream, mcp::resultMessage(id, result));
+    }
+  } catch (const std::exception&) {
+    // The session was deleted meanwhile: no one is left to answer.
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  calls.erase(std::make_pair(session, id.dump()));
+}
+
+}  // namespace mcpkeep
