@@ -37,12 +37,14 @@ bench: build
 	tests/bench/run_http.sh $(BUILD)
 
 # The Catch2 tests under AddressSanitizer + UndefinedBehaviorSanitizer, then
-# under ThreadSanitizer, each in a build folder of its own.
+# under ThreadSanitizer, each in a build folder of its own. Warnings are not
+# errors here: GCC 12 reports false maybe-uninitialized in libstdc++'s regex
+# at -O1 with sanitizers (`make build` keeps -Werror).
 SANITIZERS = address,undefined thread
 sanitize: deps
 	@set -e; for s in $(SANITIZERS); do \
 	  dir=$(BUILD)-$$(echo $$s | tr , -); \
-	  cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=Debug -DMCPKEEP_WERROR=ON \
+	  cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=Debug -DMCPKEEP_WERROR=OFF \
 	    -DCMAKE_CXX_FLAGS="-fsanitize=$$s -fno-omit-frame-pointer -O1" \
 	    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$$s"; \
 	  cmake --build $$dir -j $(JOBS); \
