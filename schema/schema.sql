@@ -147,4 +147,7 @@ SELECT session_id, uri,
        strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch') AS created
   FROM resource_subscriptions
 /* resource_subscriptions_v(session_id,uri,created) */;
-PRAGMA user_version = 2;
+CREATE INDEX streams_by_session ON streams (session_id);
+CREATE INDEX streams_closed_requests_by_closed_at ON streams (closed_at)
+  WHERE kind = 'request' AND state != 'open';
+PRAGMA user_version = 3;

@@ -166,3 +166,30 @@ TEST_CASE("under steady commits the WAL is copied back and stays bounded, with n
   CHECK(f.store.eventCount(id) == 12000);
   CHECK(f.sql("SELECT count(*) FROM events;") == "12000\n");
 }
+
+TEST_CASE("the maintenance job prunes closed request streams whose events are all gone") {
+  Fixture f;
+  f.store.setRetention(mcpkeep::Retention().withMaxAge(1s));
+  const auto id = f.store.createSession().id;
+  const auto emptied = f.store.openRequestStream(id, "[1]");
+  const auto first = f.store.append(id, emptied, "message", "{}");
+  f.store.closeStream(id, emptied);
+  const auto still_open = f.store.openRequestStream(id, "[2]");
+  f.fake.advance(5s);
+  const auto recent = f.store.openRequestStream(id, "[3]");
+  f.store.append(id, recent, "message", "{}");
+  f.store.closeStream(id, recent);
+
+  const auto report = f.store.runMaintenance();
+  CHECK(report.events_expired == 1);
+  CHECK(report.streams_pruned == 1);
+  // Resuming the pruned stream is now an unknown id; the others remain.
+  CHECK_ERROR(f.store.eventsAfter(id, first), mcpkeep::ErrorCode::kInvalidEventId);
+  CHECK(f.store.eventsAfter(id, mcpkeep::EventId{still_open, 0}).stream.state == mcpkeep::StreamState::kOpen);
+  CHECK(f.store.eventsAfter(id, mcpkeep::EventId{recent, 0}).events.size() == 1);
+  CHECK(f.store.eventsAfter(id, mcpkeep::EventId{f.store.standaloneStream(id), 0}).events.empty());
+
+  // A new stream never reuses the pruned one's id.
+  CHECK(f.store.openRequestStream(id, "[4]") > recent);
+  CHECK(f.store.runMaintenance().streams_pruned == 0);
+}

@@ -33,6 +33,7 @@ namespace mcpkeep {
 // What one run of the maintenance job did.
 struct MaintenanceReport {
   int64_t events_expired = 0;                 // deleted for age
+  int64_t streams_pruned = 0;                 // closed request streams left empty
   std::vector<std::string> sessions_expired;  // deleted for idleness
 };
 
@@ -178,8 +179,10 @@ class Store {
   Retention retention() const;
   void setRetention(const Retention& retention);
 
-  // Deletes events past max_age and sessions past session_timeout, then
-  // runs incremental vacuum, a WAL checkpoint (TRUNCATE) and PRAGMA optimize.
+  // Deletes events past max_age, request streams closed longer than max_age
+  // that have no events left (resuming one is then kInvalidEventId), and
+  // sessions past session_timeout; then runs incremental vacuum, a WAL
+  // checkpoint (TRUNCATE) and PRAGMA optimize.
   MaintenanceReport runMaintenance();
 
   WriteStats writeStats() const;

@@ -133,9 +133,9 @@ Replay Store::eventsAfter(const std::string& session_id, EventId after, std::siz
         Impl::requireSession(c, session_id);
         // Same answer for another session's stream and no stream at all:
         // nothing here tells whether a stream exists elsewhere.
-        throw Error(ErrorCode::kInvalidEventId, "event id " + after.toString() +
-                                                    " is not of a stream of session '" +
-                                                    session_id + "'");
+        throw Error(ErrorCode::kInvalidEventId,
+                    "event id " + after.toString() + " is not of a stream of session '" +
+                        session_id + "' (or its stream ended and expired)");
       }
       replay.stream = store::readStream(*q);
       last_seq = q->getColumn(8).getInt64();

@@ -18,6 +18,13 @@ MaintenanceReport Store::runMaintenance() {
         "(SELECT value FROM settings WHERE name = 'max_age_ms')");
     q->bind(1, now);
     report.events_expired = q->exec();
+    // Nothing is left to replay from these; their rows would pile up.
+    auto prune = c.query(
+        "DELETE FROM streams WHERE kind = 'request' AND state != 'open' AND closed_at < ? - "
+        "(SELECT value FROM settings WHERE name = 'max_age_ms') "
+        "AND NOT EXISTS (SELECT 1 FROM events WHERE events.stream_id = streams.id)");
+    prune->bind(1, now);
+    report.streams_pruned = prune->exec();
   });
   report.sessions_expired = expireIdleSessions();
   impl_->writer->exclusive([](store::Connection& c) {
