@@ -12,14 +12,6 @@ namespace {
 
 const std::size_t kMaxValues = 100;  // MCP's limit per response
 
-const std::string& requireString(const json& object, const char* key, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) {
-    throw RpcError(kInvalidParams, where + " needs \"" + key + "\", a string");
-  }
-  return it->get_ref<const std::string&>();
-}
-
 }  // namespace
 
 CompletionRequest findCompletion(const std::map<std::string, Prompt>& prompts,

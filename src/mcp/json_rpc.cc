@@ -90,4 +90,13 @@ const nlohmann::json& paramsOf(const nlohmann::json& message) {
   return *params;
 }
 
+const std::string& requireString(const nlohmann::json& object, const char* key,
+                                 const std::string& where) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) {
+    throw RpcError(kInvalidParams, where + " needs \"" + key + "\", a string");
+  }
+  return it->get_ref<const std::string&>();
+}
+
 }  // namespace mcpkeep::mcp

@@ -52,4 +52,9 @@ nlohmann::json notificationMessage(const std::string& method, const nlohmann::js
 // RpcError(kInvalidParams) if present but not an object.
 const nlohmann::json& paramsOf(const nlohmann::json& message);
 
+// object[key], a string. Throws RpcError(kInvalidParams) naming it otherwise:
+// `<where> needs "<key>", a string`.
+const std::string& requireString(const nlohmann::json& object, const char* key,
+                                 const std::string& where);
+
 }  // namespace mcpkeep::mcp

@@ -24,11 +24,9 @@ int logLevelIndex(const std::string& level) {
 }
 
 std::string requireUri(const json& params, const std::string& method) {
-  const auto uri = params.find("uri");
-  if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty()) {
-    throw RpcError(kInvalidParams, method + " needs \"uri\", a non-empty string");
-  }
-  return uri->get<std::string>();
+  const std::string& uri = requireString(params, "uri", method);
+  if (uri.empty()) throw RpcError(kInvalidParams, method + " needs \"uri\", a non-empty string");
+  return uri;
 }
 
 }  // namespace mcp

@@ -91,17 +91,12 @@ struct McpServer::Impl {
   }
 
   json getPrompt(const json& params) {
-    const auto name = params.find("name");
-    if (name == params.end() || !name->is_string()) {
-      throw RpcError(mcp::kInvalidParams, "prompts/get needs \"name\", a string");
-    }
+    const std::string& name = mcp::requireString(params, "name", "prompts/get");
     Prompt prompt;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      const auto found = prompts.find(name->get<std::string>());
-      if (found == prompts.end()) {
-        throw RpcError(mcp::kInvalidParams, "unknown prompt '" + name->get<std::string>() + "'");
-      }
+      const auto found = prompts.find(name);
+      if (found == prompts.end()) throw RpcError(mcp::kInvalidParams, "unknown prompt '" + name + "'");
       prompt = found->second;  // a copy: the handler runs without the lock
     }
     return mcp::getPrompt(prompt, params);

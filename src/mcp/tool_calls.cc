@@ -119,10 +119,7 @@ class McpServer::Impl::Context : public ToolContext {
 
 void McpServer::Impl::startToolCall(const std::string& session, StreamId stream, const json& id,
                                     const json& params) {
-  const auto name = params.find("name");
-  if (name == params.end() || !name->is_string()) {
-    throw RpcError(mcp::kInvalidParams, "tools/call needs \"name\", a string");
-  }
+  const std::string& name = mcp::requireString(params, "name", "tools/call");
   json arguments = params.value("arguments", json::object());
   if (!arguments.is_object()) {
     throw RpcError(mcp::kInvalidParams, "\"arguments\" must be an object");
@@ -134,10 +131,8 @@ void McpServer::Impl::startToolCall(const std::string& session, StreamId stream,
 
   std::lock_guard<std::mutex> lock(mutex);
   if (stopping) throw RpcError(mcp::kInternalError, "the server is shutting down");
-  const auto tool = tools.find(name->get<std::string>());
-  if (tool == tools.end()) {
-    throw RpcError(mcp::kInvalidParams, "unknown tool '" + name->get<std::string>() + "'");
-  }
+  const auto tool = tools.find(name);
+  if (tool == tools.end()) throw RpcError(mcp::kInvalidParams, "unknown tool '" + name + "'");
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
   const auto key = std::make_pair(session, id.dump());
   auto task = std::make_unique<OneShot>(
