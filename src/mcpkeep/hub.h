@@ -128,6 +128,10 @@ class Hub {
   void shutdown();
 
  private:
+  // After a stream ended: drops a pending disconnect of it (none is due now)
+  // and wakes its subscribers, which then end.
+  void ended(const std::string& session_id, StreamId stream);
+
   Store& store_;
   HubOptions options_;
   std::shared_ptr<stream::Doorbells> doorbells_;

@@ -4,7 +4,6 @@
 
 #include <sqlite3.h>
 
-
 #include "store/rows.h"
 #include "store/store_impl.h"
 #include "store/unix_time.h"
@@ -59,30 +58,29 @@ int64_t Store::Impl::insertEvent(Connection& c, const std::string& session_id, S
   return q->getColumn(0).getInt64();
 }
 
+std::string Store::Impl::appendEvent(const std::string& session_id, StreamId stream,
+                                     const std::string& type, const std::string& data,
+                                     std::optional<StreamState> then_close) {
+  requireValidType(type);
+  const int64_t now = store::toUnixMillis(this->now());
+  int64_t seq = 0;
+  writer->write([&](Connection& c) {
+    seq = insertEvent(c, session_id, stream, type, data, now);
+    if (then_close) markStreamClosed(c, session_id, stream, *then_close, now);
+  });
+  ++appends;
+  return EventId{stream, seq}.toString();
+}
+
 std::string Store::append(const std::string& session_id, StreamId stream, const std::string& type,
                           const std::string& data) {
-  requireValidType(type);
-  const int64_t now = store::toUnixMillis(impl_->now());
-  int64_t seq = 0;
-  impl_->writer->write([&](Connection& c) {
-    seq = Impl::insertEvent(c, session_id, stream, type, data, now);
-  });
-  ++impl_->appends;
-  return EventId{stream, seq}.toString();
+  return impl_->appendEvent(session_id, stream, type, data, std::nullopt);
 }
 
 std::string Store::appendAndClose(const std::string& session_id, StreamId stream,
                                   const std::string& type, const std::string& data,
                                   StreamState final_state) {
-  requireValidType(type);
-  const int64_t now = store::toUnixMillis(impl_->now());
-  int64_t seq = 0;
-  impl_->writer->write([&](Connection& c) {
-    seq = Impl::insertEvent(c, session_id, stream, type, data, now);
-    Impl::markStreamClosed(c, session_id, stream, final_state, now);
-  });
-  ++impl_->appends;
-  return EventId{stream, seq}.toString();
+  return impl_->appendEvent(session_id, stream, type, data, final_state);
 }
 
 int64_t Store::broadcast(const std::string& type, const std::string& data) {

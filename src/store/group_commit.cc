@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-
 #include "store/sqlite_error.h"
 
 namespace mcpkeep::store {

@@ -48,6 +48,10 @@ struct Store::Impl {
   static std::optional<std::string> streamState(store::Connection& c,
                                                 const std::string& session_id, StreamId stream);
 
+  // Store::append, and Store::appendAndClose when `then_close` is given.
+  std::string appendEvent(const std::string& session_id, StreamId stream, const std::string& type,
+                          const std::string& data, std::optional<StreamState> then_close);
+
   // In a write transaction: appends an event and returns its seq (Store::append).
   static int64_t insertEvent(store::Connection& c, const std::string& session_id, StreamId stream,
                              const std::string& type, const std::string& data, int64_t now);

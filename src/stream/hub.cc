@@ -28,8 +28,7 @@ std::string Hub::publishAndClose(const std::string& session_id, StreamId stream,
                                  const std::string& type, const std::string& data,
                                  StreamState final_state) {
   std::string id = store_.appendAndClose(session_id, stream, type, data, final_state);
-  doorbells_->forgetDisconnect(session_id, stream);
-  doorbells_->ring(session_id);
+  ended(session_id, stream);
   return id;
 }
 
@@ -66,6 +65,10 @@ Subscription Hub::follow(const std::string& session_id, StreamId stream) {
 
 void Hub::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
   store_.closeStream(session_id, stream, final_state);
+  ended(session_id, stream);
+}
+
+void Hub::ended(const std::string& session_id, StreamId stream) {
   doorbells_->forgetDisconnect(session_id, stream);
   doorbells_->ring(session_id);
 }
