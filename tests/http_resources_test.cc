@@ -105,6 +105,10 @@ TEST_CASE("resources/read serves fixed resources and templates, with clear error
   CHECK(e["data"]["uri"] == "docs://missing");
   CHECK_THAT(e["message"].get<std::string>(), Catch::Contains("docs://missing"));
 
+  // Bad percent-encoding matches no template: not found, and the server goes on.
+  e = client.request("resources/read", {{"uri", "files://ada/%zz"}})["error"];
+  CHECK(e["code"] == -32002);
+
   e = client.request("resources/read", json::object())["error"];
   CHECK(e["code"] == -32602);
   CHECK_THAT(e["message"].get<std::string>(), Catch::Contains("\"uri\""));

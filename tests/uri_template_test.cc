@@ -17,6 +17,7 @@ TEST_CASE("a URI template matches URIs and returns its variables, percent-decode
   CHECK_FALSE(t.match("test://template/1/2/data"));    // nor holds a '/'
   CHECK_FALSE(t.match("test://template/123/data/x"));  // the end must match too
   CHECK_FALSE(t.match("other://template/123/data"));
+  CHECK_FALSE(t.match("test://template/%zz/data"));  // not percent-encoding: not an expansion
 
   const UriTemplate two("files://{project}/{name}.json");
   CHECK(two.match("files://p/a.b.json") == Values{{"project", "p"}, {"name", "a.b"}});

@@ -153,6 +153,12 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
     }
   } catch (const RpcError& e) {
     s.answer(session_id, stream, mcp::errorMessage(id, e.code(), e.what(), e.data()));
+  } catch (const Error&) {
+    throw;  // the store failed: the transport says so (a restart answers the stream)
+  } catch (const std::exception& e) {
+    // Anything else still ends the request's stream, so no client waits.
+    s.answer(session_id, stream, mcp::errorMessage(id, mcp::kInternalError,
+                                                   method + " failed: " + e.what()));
   }
   return {session_id, stream, std::nullopt};
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <Poco/Exception.h>
 #include <Poco/URI.h>
 
 namespace mcpkeep::mcp {
@@ -59,7 +60,11 @@ std::optional<std::map<std::string, std::string>> UriTemplate::match(const std::
     const std::string raw = uri.substr(pos, end - pos);
     if (raw.empty() || raw.find('/') != std::string::npos) return std::nullopt;
     std::string value;
-    Poco::URI::decode(raw, value);
+    try {
+      Poco::URI::decode(raw, value);
+    } catch (const Poco::SyntaxException&) {
+      return std::nullopt;  // bad percent-encoding: no expansion of the template gives it
+    }
     values[variables_[i]] = value;
     pos = end + next.size();
   }

@@ -21,7 +21,8 @@ class UriTemplate {
   const std::vector<std::string>& variables() const { return variables_; }
 
   // The variables' values if `uri` matches, percent-decoded; else nullopt.
-  // A value is non-empty and holds no '/' (level 1 expansion encodes it).
+  // A value is non-empty, holds no '/' (level 1 expansion encodes it) and
+  // is valid percent-encoding.
   std::optional<std::map<std::string, std::string>> match(const std::string& uri) const;
 
  private:
