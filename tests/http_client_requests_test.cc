@@ -102,6 +102,13 @@ TEST_CASE("a client's error answer reaches the tool as an error") {
   });
   CHECK(reply.response(6)["result"]["isError"] == true);
   CHECK_THAT(resultText(reply, 6), Catch::Contains("user rejected sampling"));
+
+  // A malformed error still reaches the tool, as what it was.
+  const HttpReply odd = callAnswering(client, callMessage(16, "ask"), [](const json&) {
+    return json{{"error", "no thanks"}};
+  });
+  CHECK(odd.response(16)["result"]["isError"] == true);
+  CHECK_THAT(resultText(odd, 16), Catch::Contains("with error \"no thanks\""));
 }
 
 TEST_CASE("a client that did not declare the capability is not asked") {

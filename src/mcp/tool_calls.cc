@@ -98,9 +98,13 @@ class McpServer::Impl::Context : public ToolContext {
       throw ClientRequestError(method + " got no response: " + why);
     }
     if (const auto error = response->find("error"); error != response->end()) {
+      // A well-formed error is {code, message}; say what came either way.
+      const bool formed = error->is_object() && error->contains("code") &&
+                          error->contains("message") && error->at("message").is_string();
       throw ClientRequestError("the client answered " + method + " with error " +
-                               error->value("code", json()).dump() + ": " +
-                               error->value("message", std::string()));
+                               (formed ? error->at("code").dump() + ": " +
+                                             error->at("message").get<std::string>()
+                                       : error->dump()));
     }
     return response->value("result", json::object());
   }
