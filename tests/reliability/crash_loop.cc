@@ -1,0 +1,378 @@
+// The crash loop: `mcpkeep serve` on one file, several clients working at
+// once (tool calls with progress on POST streams, a standalone GET stream
+// each, sessions created and deleted), the server killed with SIGKILL at a
+// random moment, restarted on the same file, and the clients resuming with
+// Last-Event-ID. After every kill it checks the file against everything the
+// clients received; at the end it prints the counts and fails unless lost,
+// duplicated and every other count of wrong outcomes is 0.
+//
+//   crash_loop MCPKEEP_BINARY [--cycles N] [--clients N] [--seed N]
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <mcpkeep/event_id.h>
+
+#include "helpers/child_process.h"
+#include "helpers/mcp_client.h"
+#include "helpers/temp_dir.h"
+
+using nlohmann::json;
+using namespace mcpkeep;
+using test::ChildProcess;
+using test::McpClient;
+using test::SseEvent;
+
+namespace {
+
+struct Received {
+  std::string session;
+  std::string data;
+};
+
+// Everything the clients received, and what went wrong while receiving it.
+class Ledger {
+ public:
+  // Records an event with an id; counts a repeat on its stream as duplicated
+  // and an id seen before with other data as reused.
+  void add(const std::string& session, const SseEvent& e) {
+    const auto id = EventId::parse(e.id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!id) {
+      ++malformed_ids;
+      return;
+    }
+    if (e.data.empty()) return;  // a priming event: a position, nothing stored
+    std::set<int64_t>& seqs = received_[id->stream];
+    if (!seqs.empty() && id->seq <= *seqs.rbegin()) ++duplicated;
+    seqs.insert(id->seq);
+    auto [it, fresh] = events_.emplace(e.id, Received{session, e.data});
+    if (!fresh && (it->second.data != e.data || it->second.session != session)) ++reused;
+  }
+
+  // The client read `stream` to its end (its response).
+  void streamFinished(const std::string& event_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    finished_.insert(EventId::parse(event_id)->stream);
+  }
+
+  void sessionDeleted(const std::string& session) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    deleted_sessions_.insert(session);
+  }
+
+  // Checks the (dead) server's file: every received event is stored with
+  // the same data, unless retention removed it or its session was deleted.
+  void checkFile(const std::string& db_path) {
+    SQLite::Database db(db_path, SQLite::OPEN_READWRITE);
+    if (db.execAndGet("PRAGMA quick_check").getString() != "ok") ++quick_check_failures;
+    std::map<std::string, std::string> stored;
+    std::map<StreamId, std::set<int64_t>> stored_seqs;
+    SQLite::Statement events(db, "SELECT stream_id, seq, data FROM events");
+    while (events.executeStep()) {
+      const EventId id{events.getColumn(0).getInt64(), events.getColumn(1).getInt64()};
+      stored.emplace(id.toString(), events.getColumn(2).getString());
+      stored_seqs[id.stream].insert(id.seq);
+    }
+    std::map<int64_t, int64_t> evicted_through;
+    SQLite::Statement streams(db, "SELECT id, evicted_through FROM streams");
+    while (streams.executeStep()) evicted_through[streams.getColumn(0).getInt64()] = streams.getColumn(1).getInt64();
+
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id_text, received] : events_) {
+      ++events_checked;
+      const auto found = stored.find(id_text);
+      if (found != stored.end()) {
+        if (found->second != received.data) ++changed;
+        continue;
+      }
+      if (deleted_sessions_.count(received.session)) continue;
+      const EventId id = *EventId::parse(id_text);
+      const auto stream = evicted_through.find(id.stream);
+      if (stream != evicted_through.end() && id.seq <= stream->second) {
+        ++removed_by_retention;
+        continue;
+      }
+      ++lost;
+      std::cerr << "lost: event " << id_text << " of session " << received.session << " ("
+                << (stream == evicted_through.end() ? "its stream is gone" : "its stream is there")
+                << "): " << received.data << "\n";
+    }
+    // A stream read to its end was read whole: every stored event of it
+    // reached the client (resumes included).
+    for (StreamId stream : finished_) {
+      for (int64_t seq : stored_seqs[stream]) {
+        if (!received_[stream].count(seq) && !skipped_.count({stream, seq})) {
+          skipped_.insert({stream, seq});
+          ++skipped;
+          std::cerr << "skipped: event " << EventId{stream, seq}.toString() << " never delivered\n";
+        }
+      }
+    }
+  }
+
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return events_.size();
+  }
+
+  std::atomic<int64_t> events_checked{0}, lost{0}, duplicated{0}, reused{0}, changed{0},
+      removed_by_retention{0}, skipped{0}, malformed_ids{0}, http_errors{0}, quick_check_failures{0}, session_failures{0},
+      resume_failures{0}, calls_completed{0}, calls_interrupted{0}, resumes{0},
+      sessions_deleted{0};
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, Received> events_;
+  std::map<StreamId, std::set<int64_t>> received_;
+  std::set<StreamId> finished_;
+  std::set<std::pair<StreamId, int64_t>> skipped_;
+  std::set<std::string> deleted_sessions_;
+};
+
+// One simulated client: a session, the call stream it was reading when the
+// server died (to resume), and its standalone stream's last id.
+struct Client {
+  std::string session_id;
+  std::string protocol_version;
+  std::string unfinished_call;  // last event id of a call stream cut off
+  std::string standalone_last;  // last event id of the standalone stream
+  int next_id = 1;
+  std::mt19937 random;
+};
+
+McpClient connect(const Client& c, uint16_t port) {
+  McpClient client(port);
+  client.session_id = c.session_id;
+  client.protocol_version = c.protocol_version;
+  return client;
+}
+
+bool endsStream(const SseEvent& e) {
+  if (e.data.empty()) return false;
+  const json m = json::parse(e.data, nullptr, false);
+  return m.is_object() && m.contains("id") && !m.contains("method");
+}
+
+// Reads a stream from the server until it ends or the server dies; records
+// each event and remembers the last id in `last`. True if a response ended it.
+bool follow(Ledger& ledger, const Client& c, const std::function<test::HttpReply(
+                                                  const std::function<void(const SseEvent&)>&)>& send,
+            std::string& last, int* status = nullptr) {
+  bool ended = false;
+  try {
+    const auto reply = send([&](const SseEvent& e) {
+      if (e.id.empty()) return;  // a gap notice
+      ledger.add(c.session_id, e);
+      last = e.id;
+      if (endsStream(e)) {
+        ended = true;
+        ledger.streamFinished(e.id);
+      }
+    });
+    if (status) *status = reply.status;
+  } catch (const std::exception&) {
+    // The server died under the request.
+  }
+  return ended;
+}
+
+void initialize(Client& c, uint16_t port) {
+  McpClient client(port);
+  client.initialize("2025-11-25");
+  c.session_id = client.session_id;
+  c.protocol_version = client.protocol_version;
+  c.standalone_last.clear();
+  c.unfinished_call.clear();
+}
+
+// One client's work in one cycle, until the server dies.
+void work(Ledger& ledger, Client& c, uint16_t port, const std::atomic<bool>& killed) {
+  try {
+    if (c.session_id.empty()) initialize(c, port);
+    // The session survived the restart.
+    McpClient client = connect(c, port);
+    client.next_id = c.next_id;
+    const json pong = client.request("ping");
+    c.next_id = client.next_id;
+    if (!pong.contains("result")) {
+      if (!killed) {
+        ++ledger.session_failures;
+        std::cerr << "session " << c.session_id << " not usable after restart: " << pong.dump() << "\n";
+      }
+      return;
+    }
+  } catch (const std::exception&) {
+    return;  // killed before or during set-up
+  }
+
+  // The standalone stream, resumed from its last id when there is one.
+  const Client before = c;
+  std::string standalone_last = c.standalone_last;
+  std::thread standalone([&ledger, &before, &standalone_last, port] {
+    const McpClient client = connect(before, port);
+    std::map<std::string, std::string> headers;
+    if (!before.standalone_last.empty()) headers["Last-Event-ID"] = before.standalone_last;
+    follow(ledger, before, [&](auto on_event) { return client.get(headers, SIZE_MAX, on_event); },
+           standalone_last);
+  });
+
+  // The call cut off by the last kill: the rest of it, exactly once.
+  if (!c.unfinished_call.empty()) {
+    ++ledger.resumes;
+    const McpClient client = connect(c, port);
+    std::string last = c.unfinished_call;
+    int status = 0;
+    const bool ended = follow(
+        ledger, c, [&](auto on_event) { return client.get({{"Last-Event-ID", last}}, SIZE_MAX, on_event); },
+        last, &status);
+    if (ended || status == 204) {
+      c.unfinished_call.clear();
+    } else if (status != 0 && status != 200 && !killed) {
+      ++ledger.resume_failures;
+      std::cerr << "resume of " << c.unfinished_call << " answered " << status << "\n";
+      c.unfinished_call.clear();
+    } else {
+      c.unfinished_call = last;
+    }
+  }
+
+  std::uniform_int_distribution<int> percent(1, 100), steps(1, 30), interval(0, 8);
+  while (!killed && c.unfinished_call.empty()) {
+    McpClient client = connect(c, port);
+    if (percent(c.random) <= 5) {  // end the session and start another
+      ledger.sessionDeleted(c.session_id);  // (or maybe, when the kill cuts the DELETE short)
+      try {
+        if (client.send("DELETE", "", client.standardHeaders()).status != 200) ++ledger.http_errors;
+      } catch (const std::exception&) {
+      }
+      ++ledger.sessions_deleted;
+      c.session_id.clear();
+      c.standalone_last.clear();
+      try {
+        initialize(c, port);
+      } catch (const std::exception&) {
+      }
+      break;  // the standalone stream of the old session has ended
+    }
+    const int id = c.next_id++;
+    const json call = {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+                       {"params", {{"name", "slow_task"},
+                                   {"arguments", {{"steps", steps(c.random)}, {"interval_ms", interval(c.random)}}},
+                                   {"_meta", {{"progressToken", id}}}}}};
+    std::string last;
+    int status = 0;
+    const bool ended = follow(
+        ledger, c,
+        [&](auto on_event) { return client.send("POST", call.dump(), client.standardHeaders(), SIZE_MAX, on_event); },
+        last, &status);
+    if (status != 0 && status != 200 && !killed) {
+      ++ledger.http_errors;
+      std::cerr << "tools/call answered " << status << "\n";
+      break;
+    }
+    if (ended) {
+      ++ledger.calls_completed;
+    } else if (!last.empty()) {
+      ++ledger.calls_interrupted;
+      c.unfinished_call = last;
+    }
+  }
+  standalone.join();
+  if (c.session_id == before.session_id) c.standalone_last = standalone_last;
+}
+
+std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string& binary,
+                                                               const std::string& db) {
+  auto server = std::make_unique<ChildProcess>(std::vector<std::string>{
+      binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--max-events", "200"});
+  const auto line = server->readLine(std::chrono::seconds(30));
+  std::smatch port;
+  if (!line || !std::regex_search(*line, port, std::regex("127\\.0\\.0\\.1:([0-9]+)/mcp"))) {
+    throw std::runtime_error("the server did not start");
+  }
+  return {std::move(server), static_cast<uint16_t>(std::stoi(port[1]))};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: crash_loop MCPKEEP_BINARY [--cycles N] [--clients N] [--seed N]\n";
+    return 2;
+  }
+  const std::string binary = argv[1];
+  int cycles = 100, clients = 4;
+  unsigned seed = std::random_device()();
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const int value = std::stoi(argv[i + 1]);
+    if (flag == "--cycles") cycles = value;
+    if (flag == "--clients") clients = value;
+    if (flag == "--seed") seed = static_cast<unsigned>(value);
+  }
+  std::cout << "crash loop: " << cycles << " cycles, " << clients << " clients, seed " << seed << std::endl;
+
+  test::TempDir dir;
+  const std::string db = dir.file("crash-loop.db");
+  Ledger ledger;
+  std::mt19937 random(seed);
+  std::vector<Client> state(static_cast<std::size_t>(clients));
+  for (auto& c : state) c.random.seed(random());
+
+  const auto started = std::chrono::steady_clock::now();
+  for (int cycle = 1; cycle <= cycles; ++cycle) {
+    auto [server, port] = startServer(binary, db);
+    std::atomic<bool> killed{false};
+    std::vector<std::thread> workers;
+    for (auto& c : state) workers.emplace_back([&, port = port] { work(ledger, c, port, killed); });
+
+    // Kill at a random moment: sometimes during recovery and set-up,
+    // mostly with calls in flight.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 300)(random)));
+    killed = true;
+    server->signalAndWait(SIGKILL);
+    for (auto& w : workers) w.join();
+    ledger.checkFile(db);
+    if (cycle % 10 == 0 || cycle == cycles) {
+      std::cout << "cycle " << cycle << ": " << ledger.size() << " events received, "
+                << ledger.lost << " lost, " << ledger.duplicated << " duplicated" << std::endl;
+    }
+  }
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  std::cout << "\ncycles " << cycles << " in " << seconds << " s\n"
+            << "events received " << ledger.size() << ", checks against the file "
+            << ledger.events_checked << "\n"
+            << "calls completed " << ledger.calls_completed << ", cut off by a kill "
+            << ledger.calls_interrupted << ", streams resumed " << ledger.resumes << "\n"
+            << "sessions deleted and replaced " << ledger.sessions_deleted
+            << ", events removed by retention " << ledger.removed_by_retention << "\n"
+            << "lost " << ledger.lost << "\n"
+            << "duplicated " << ledger.duplicated << "\n"
+            << "skipped in a stream read to its end " << ledger.skipped << "\n"
+            << "unexpected HTTP errors " << ledger.http_errors << "\n"
+            << "ids reused " << ledger.reused << "\n"
+            << "stored data changed " << ledger.changed << "\n"
+            << "malformed ids " << ledger.malformed_ids << "\n"
+            << "quick_check failures " << ledger.quick_check_failures << "\n"
+            << "sessions unusable after restart " << ledger.session_failures << "\n"
+            << "resumes refused " << ledger.resume_failures << std::endl;
+  const bool ok = ledger.lost == 0 && ledger.duplicated == 0 && ledger.reused == 0 &&
+                  ledger.skipped == 0 && ledger.http_errors == 0 &&
+                  ledger.changed == 0 && ledger.malformed_ids == 0 &&
+                  ledger.quick_check_failures == 0 && ledger.session_failures == 0 &&
+                  ledger.resume_failures == 0 && ledger.calls_completed > 0 && ledger.resumes > 0;
+  std::cout << (ok ? "PASS" : "FAIL") << std::endl;
+  return ok ? 0 : 1;
+}
