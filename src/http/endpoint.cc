@@ -1,5 +1,6 @@
 #include "http/endpoint.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include <Poco/DateTimeFormat.h>
@@ -8,6 +9,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Timestamp.h>
 
+#include "http/connection_guard.h"
 #include "http/http_error.h"
 #include "http/sse.h"
 #include "mcp/json_rpc.h"
@@ -34,7 +36,11 @@ void sendError(HTTPServerResponse& response, int status, int rpc_code, const std
 }
 
 void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) {
+  struct ResponseDone {
+    ~ResponseDone() { ConnectionGuard::responseDone(); }
+  } response_done;
   try {
+    checkHeaderSize(request, options_.guards);
     checkHostAndOrigin(request, options_.guards);
     checkAuth(request, options_.guards);
     const std::string& method = request.getMethod();
@@ -79,9 +85,18 @@ Session Endpoint::requireSession(const HTTPServerRequest& request) {
 void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
   checkAccept(request, {"application/json", "text/event-stream"});
   checkJsonContentType(request);
-  const json message = mcp::parseBody(readBody(request, options_.guards));
+  const std::string body = readBody(request, options_.guards);
+  ConnectionGuard::requestReceived();
+  const json message = mcp::parseBody(body);
   if (!message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest &&
       message["method"] == "initialize") {
+    const int64_t sessions = mcp_.hub().store().sessionCount();
+    if (sessions >= options_.max_sessions) {
+      response.set("Retry-After", "60");
+      throw HttpError(503, kServerError,
+                      "the server holds " + std::to_string(sessions) +
+                          " sessions, its limit; retry later (idle sessions expire)");
+    }
     const McpServer::Dispatch dispatch = mcp_.handleRequest(std::string(), message);
     if (dispatch.rejection) {
       const std::string body = dispatch.rejection->dump();
@@ -110,6 +125,7 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
     response.send();
     return;
   }
+  const StreamSlots::Slot slot = options_.stream_slots->take(session.id);
   answer(response, session, mcp_.handleRequest(session.id, message).stream, std::string());
 }
 
@@ -160,6 +176,10 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
       throw HttpError(400, mcp::kInvalidRequest, "initialize cannot be part of a batch");
     }
   }
+  std::optional<StreamSlots::Slot> slot;
+  if (std::count(kinds.begin(), kinds.end(), mcp::MessageKind::kRequest) > 0) {
+    slot.emplace(options_.stream_slots->take(session.id));
+  }
   std::vector<StreamId> streams;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (kinds[i] == mcp::MessageKind::kRequest) {
@@ -200,9 +220,11 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
 }
 
 void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
+  ConnectionGuard::requestReceived();
   checkAccept(request, {"text/event-stream"});
   const Session session = requireSession(request);
   checkProtocolVersion(request);
+  const StreamSlots::Slot slot = options_.stream_slots->take(session.id);
   Hub& hub = mcp_.hub();
   const std::string last_event_id = request.get("Last-Event-ID", "");
   StreamStart start;
@@ -221,6 +243,7 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
 }
 
 void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) {
+  ConnectionGuard::requestReceived();
   const std::string id = requireSessionId(request);
   if (!mcp_.hub().removeSession(id)) {
     throw HttpError(404, kSessionNotFound, "session not found (expired or deleted)");

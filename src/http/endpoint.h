@@ -11,6 +11,7 @@
 #include <mcpkeep/mcp_server.h>
 
 #include "http/request_guards.h"
+#include "http/stream_slots.h"
 
 namespace mcpkeep::http {
 
@@ -20,6 +21,8 @@ struct EndpointOptions {
   std::chrono::milliseconds retry;
   std::chrono::milliseconds close_streams_after;  // 0: never
   bool json_responses;
+  int64_t max_sessions;
+  StreamSlots* stream_slots;  // open responses per session
 };
 
 // How an SSE response begins.

@@ -1,21 +1,24 @@
-// HttpServer: Poco's HTTPServer with a thread pool sized from the options
-// (each open SSE stream holds a thread), routing the endpoint path to
-// Endpoint and everything else to 404.
+// HttpServer: Poco's TCP server with guarded connections (limits, request
+// deadlines; see connection_guard.h), each served by Poco's HTTP connection,
+// routing the endpoint path to Endpoint and everything else to 404.
 #include <mcpkeep/http_server.h>
 
 #include <thread>
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include "http/connection_guard.h"
 #include "http/endpoint.h"
 #include "http/http_error.h"
+#include "http/stream_slots.h"
 
 namespace mcpkeep {
 namespace {
@@ -26,6 +29,7 @@ class NotFound : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     http::sendError(response, 404, http::kServerError,
                     "no MCP endpoint at " + Poco::URI(request.getURI()).getPath());
+    http::ConnectionGuard::responseDone();
   }
 };
 
@@ -47,13 +51,17 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   const http::EndpointOptions& options_;
 };
 
+// Connections beyond max_connections need a thread to be told 503.
+constexpr int kRefusalThreads = 16;
+
 }  // namespace
 
 struct HttpServer::Impl {
   Impl(McpServer& m, HttpOptions o)
       : mcp(m),
         options(std::move(o)),
-        pool(2, options.max_threads, 60, kThreadStackBytes) {}
+        slots(options.max_streams_per_session),
+        pool(2, options.max_connections + kRefusalThreads, 60, kThreadStackBytes) {}
 
   // Each open SSE stream holds a thread that mostly waits: a small stack
   // lets thousands wait (SQLite and the JSON parser need far less).
@@ -62,8 +70,10 @@ struct HttpServer::Impl {
   McpServer& mcp;
   const HttpOptions options;
   http::EndpointOptions endpoint_options;
+  http::StreamSlots slots;
   Poco::ThreadPool pool;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::unique_ptr<http::ConnectionGuard> guard;
+  std::unique_ptr<Poco::Net::TCPServer> server;
   bool stopped = false;
 };
 
@@ -74,22 +84,31 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
   Impl& s = *impl_;
-  const Poco::Net::SocketAddress address(s.options.host, s.options.port);
-  s.endpoint_options.guards = {address.host().isLoopback(), s.options.allowed_origins,
-                               s.options.auth_token, s.options.max_body_bytes};
-  s.endpoint_options.keep_alive_interval = s.options.keep_alive_interval;
-  s.endpoint_options.retry = s.options.retry;
-  s.endpoint_options.close_streams_after = s.options.close_streams_after;
-  s.endpoint_options.json_responses = s.options.json_responses;
+  const HttpOptions& o = s.options;
+  const Poco::Net::SocketAddress address(o.host, o.port);
+  s.endpoint_options.guards = {address.host().isLoopback(), o.allowed_origins, o.auth_token,
+                               o.max_body_bytes, o.max_header_bytes};
+  s.endpoint_options.keep_alive_interval = o.keep_alive_interval;
+  s.endpoint_options.retry = o.retry;
+  s.endpoint_options.close_streams_after = o.close_streams_after;
+  s.endpoint_options.json_responses = o.json_responses;
+  s.endpoint_options.max_sessions = o.max_sessions;
+  s.endpoint_options.stream_slots = &s.slots;
 
   Poco::Net::ServerSocket socket(address, 256);
-  auto params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(s.options.max_threads);
-  params->setMaxQueued(s.options.max_queued);
+  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(o.max_connections + kRefusalThreads);
+  params->setMaxQueued(kRefusalThreads);
   params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(
+      std::chrono::duration_cast<std::chrono::microseconds>(o.idle_timeout).count()));
+  params->setTimeout(Poco::Timespan(
+      std::chrono::duration_cast<std::chrono::microseconds>(o.idle_timeout).count()));
   params->setServerName("mcpkeep");
-  s.server = std::make_unique<Poco::Net::HTTPServer>(
-      new Router(s.mcp, s.options.path, s.endpoint_options), s.pool, socket, params);
+  s.guard = std::make_unique<http::ConnectionGuard>(
+      http::ConnectionLimits{o.max_connections, o.request_timeout, o.idle_timeout}, params,
+      new Router(s.mcp, o.path, s.endpoint_options));
+  s.server = std::make_unique<Poco::Net::TCPServer>(s.guard->factory(), s.pool, socket, params);
   s.server->start();
 }
 
@@ -100,10 +119,10 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   s.server->stop();            // no new connections
   s.mcp.hub().shutdown();      // open streams end with a retry hint
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (s.server->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (s.guard->connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  s.server->stopAll(true);
+  s.guard->abortAll();
   s.pool.joinAll();
 }
 

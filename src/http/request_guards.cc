@@ -39,7 +39,17 @@ std::string hostOf(const std::string& host_header) {
 
 }  // namespace
 
-void checkHostAndOrigin(const Poco::Net::HTTPServerRequest& request, const GuardOptions& options) {
+void checkHeaderSize(const Poco::Net::HTTPRequest& request, const GuardOptions& options) {
+  std::size_t size = 0;
+  for (const auto& [name, value] : request) size += name.size() + value.size();
+  if (size > options.max_header_bytes) {
+    throw HttpError(431, kServerError,
+                    "the request headers are larger than " + std::to_string(options.max_header_bytes) +
+                        " bytes");
+  }
+}
+
+void checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOptions& options) {
   if (options.loopback_only && !isLoopbackHostName(hostOf(request.getHost()))) {
     throw HttpError(403, kServerError,
                     "Host '" + request.getHost() + "' is not allowed: this server is bound to "
@@ -77,7 +87,7 @@ bool constantTimeEquals(const std::string& a, const std::string& b) {
   return difference == 0;
 }
 
-void checkAuth(const Poco::Net::HTTPServerRequest& request, const GuardOptions& options) {
+void checkAuth(const Poco::Net::HTTPRequest& request, const GuardOptions& options) {
   if (options.auth_token.empty()) return;
   const std::string header = request.get("Authorization", "");
   const std::string prefix = "Bearer ";
@@ -86,7 +96,7 @@ void checkAuth(const Poco::Net::HTTPServerRequest& request, const GuardOptions& 
   if (!ok) throw HttpError(401, kServerError, "missing or wrong bearer token");
 }
 
-void checkAccept(const Poco::Net::HTTPServerRequest& request, const std::vector<std::string>& types) {
+void checkAccept(const Poco::Net::HTTPRequest& request, const std::vector<std::string>& types) {
   std::vector<std::string> accepted;
   const std::string header = request.get("Accept", "");
   std::size_t start = 0;
@@ -110,7 +120,7 @@ void checkAccept(const Poco::Net::HTTPServerRequest& request, const std::vector<
   }
 }
 
-void checkJsonContentType(const Poco::Net::HTTPServerRequest& request) {
+void checkJsonContentType(const Poco::Net::HTTPRequest& request) {
   const std::string type = lower(trim(request.getContentType().substr(0, request.getContentType().find(';'))));
   if (type != "application/json") {
     throw HttpError(415, kServerError, "Content-Type must be application/json");
@@ -136,7 +146,7 @@ std::string readBody(Poco::Net::HTTPServerRequest& request, const GuardOptions& 
   return body;
 }
 
-std::string requireSessionId(const Poco::Net::HTTPServerRequest& request) {
+std::string requireSessionId(const Poco::Net::HTTPRequest& request) {
   if (!request.has("Mcp-Session-Id")) {
     throw HttpError(400, kServerError, "Mcp-Session-Id header required (send initialize first)");
   }
@@ -147,7 +157,7 @@ std::string requireSessionId(const Poco::Net::HTTPServerRequest& request) {
   return id;
 }
 
-std::string checkProtocolVersion(const Poco::Net::HTTPServerRequest& request) {
+std::string checkProtocolVersion(const Poco::Net::HTTPRequest& request) {
   if (!request.has("MCP-Protocol-Version")) return mcp::defaultProtocolVersion();
   const std::string version = request.get("MCP-Protocol-Version");
   if (!mcp::isSupportedProtocolVersion(version)) {

@@ -32,13 +32,28 @@ struct HttpOptions {
   std::vector<std::string> allowed_origins;
   // When set, requests need "Authorization: Bearer <token>". Default: none.
   std::string auth_token;
-  // Largest POST body. Default: 4 MiB.
+  // Largest POST body; a larger one gets 413. Default: 4 MiB.
   std::size_t max_body_bytes = 4 << 20;
+  // Largest request header section (names and values together); a larger
+  // one gets 431. Poco refuses a single field over 8 KiB, or over 100
+  // fields, with a bare 400 first. Default: 16 KiB.
+  std::size_t max_header_bytes = 16 << 10;
   // Connections served at once; each open SSE stream holds one (a thread
-  // with a 512 KiB stack, mostly waiting). Default: 4096.
-  int max_threads = 4096;
-  // Connections waiting for a thread beyond that. Default: 128.
-  int max_queued = 128;
+  // with a 512 KiB stack, mostly waiting). One more gets 503 at once.
+  // Default: 4096.
+  int max_connections = 4096;
+  // Sessions in the database; an initialize beyond this gets 503 (delete
+  // or let idle sessions expire). Default: 10000.
+  int64_t max_sessions = 10000;
+  // Open SSE streams (and JSON-mode requests waiting) per session; one more
+  // gets 429. Default: 64.
+  int max_streams_per_session = 64;
+  // A request's headers and body must arrive within this, or the connection
+  // is closed (slow clients must not hold threads). Default: 10 s.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+  // A keep-alive connection with no request, or a socket that cannot send
+  // or receive, for this long is closed. Default: 30 s.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};
   // A comment is written on an SSE stream idle this long. Default: 15 s.
   std::chrono::milliseconds keep_alive_interval{std::chrono::seconds(15)};
   // The SSE retry hint: how long clients wait before reconnecting.

@@ -1,0 +1,161 @@
+#include "http/connection_guard.h"
+
+#include <Poco/Net/HTTPServerConnection.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServerConnection.h>
+
+#include "mcp/json_rpc.h"
+#include "http/http_error.h"
+
+namespace mcpkeep::http {
+
+using Clock = std::chrono::steady_clock;
+
+// A connection being served, as the watchdog sees it.
+struct ConnectionGuard::Watched {
+  Poco::Net::StreamSocket socket;
+  // Clock ticks; 0: no deadline (the request is being answered).
+  std::atomic<Clock::rep> deadline{0};
+  const ConnectionGuard* guard;
+};
+
+namespace {
+
+std::string refusal(int max_connections) {
+  const std::string body =
+      mcp::errorMessage(nullptr, kServerError,
+                        "too many connections (the limit is " + std::to_string(max_connections) +
+                            "); retry later")
+          .dump();
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+         "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+}  // namespace
+
+thread_local ConnectionGuard::Watched* ConnectionGuard::current_ = nullptr;
+
+class ConnectionGuard::Connection : public Poco::Net::TCPServerConnection {
+ public:
+  Connection(const Poco::Net::StreamSocket& socket, ConnectionGuard& guard)
+      : TCPServerConnection(socket), guard_(guard) {}
+
+  void run() override {
+    if (guard_.active_.fetch_add(1) >= guard_.limits_.max_connections) {
+      --guard_.active_;
+      refuse();
+      return;
+    }
+    Watched watched{socket(), {}, &guard_};
+    watched.deadline = (Clock::now() + guard_.limits_.request_timeout).time_since_epoch().count();
+    {
+      std::lock_guard<std::mutex> lock(guard_.mutex_);
+      guard_.watched_.insert(&watched);
+    }
+    current_ = &watched;
+    try {
+      const Poco::Timespan idle(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    guard_.limits_.idle_timeout).count());
+      socket().setSendTimeout(idle);
+      socket().setReceiveTimeout(idle);
+      Poco::Net::HTTPServerConnection(socket(), guard_.params_, guard_.handlers_).run();
+    } catch (const Poco::Exception&) {
+      // The client went, timed out or was cut off: the connection ends.
+    }
+    current_ = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(guard_.mutex_);
+      guard_.watched_.erase(&watched);
+    }
+    --guard_.active_;
+  }
+
+ private:
+  // Answers 503 and closes, after reading what the client sent (closing
+  // with unread input would reset the connection and lose the answer).
+  void refuse() {
+    try {
+      const std::string answer = refusal(guard_.limits_.max_connections);
+      socket().sendBytes(answer.data(), static_cast<int>(answer.size()));
+      socket().shutdownSend();
+      socket().setReceiveTimeout(Poco::Timespan(1, 0));
+      char buffer[4096];
+      for (int i = 0; i < 16 && socket().receiveBytes(buffer, sizeof buffer) > 0; ++i) {
+      }
+    } catch (const Poco::Exception&) {
+    }
+  }
+
+  ConnectionGuard& guard_;
+};
+
+class ConnectionGuard::Factory : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  explicit Factory(ConnectionGuard& guard) : guard_(guard) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new Connection(socket, guard_);
+  }
+
+ private:
+  ConnectionGuard& guard_;
+};
+
+ConnectionGuard::ConnectionGuard(ConnectionLimits limits, Poco::Net::HTTPServerParams::Ptr params,
+                                 Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
+    : limits_(limits), params_(std::move(params)), handlers_(std::move(handlers)) {
+  watchdog_ = std::thread([this] { watch(); });
+}
+
+ConnectionGuard::~ConnectionGuard() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  watchdog_.join();
+}
+
+Poco::Net::TCPServerConnectionFactory::Ptr ConnectionGuard::factory() {
+  return new Factory(*this);
+}
+
+void ConnectionGuard::requestReceived() {
+  if (current_) current_->deadline = 0;
+}
+
+void ConnectionGuard::responseDone() {
+  if (!current_) return;
+  const ConnectionLimits& limits = current_->guard->limits_;
+  current_->deadline = (Clock::now() + limits.idle_timeout + limits.request_timeout).time_since_epoch().count();
+}
+
+void ConnectionGuard::abortAll() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (Watched* w : watched_) {
+    try {
+      w->socket.shutdown();
+    } catch (const Poco::Exception&) {
+    }
+  }
+}
+
+void ConnectionGuard::watch() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    const Clock::rep now = Clock::now().time_since_epoch().count();
+    for (Watched* w : watched_) {
+      const Clock::rep deadline = w->deadline;
+      if (deadline == 0 || deadline > now) continue;
+      w->deadline = 0;
+      try {
+        w->socket.shutdown();  // the serving thread's read returns; it ends
+      } catch (const Poco::Exception&) {
+      }
+    }
+  }
+}
+
+}  // namespace mcpkeep::http

@@ -1,0 +1,42 @@
+// RawHttp: a TCP connection to the server for requests no well-behaved
+// client would send (broken framing, injected CR/LF, slow trickles), with
+// every read bounded by a deadline.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <Poco/Net/StreamSocket.h>
+
+namespace mcpkeep::test {
+
+class RawHttp {
+ public:
+  explicit RawHttp(uint16_t port);
+
+  // Sends bytes; false if the server has closed the connection.
+  bool send(const std::string& bytes);
+
+  // Reads until the server closes the connection or `wait` passes; returns
+  // what arrived.
+  std::string readUntilClosed(std::chrono::milliseconds wait = std::chrono::seconds(10));
+
+  // Reads one whole response (headers and a Content-Length body).
+  std::string readResponse(std::chrono::milliseconds wait = std::chrono::seconds(10));
+
+  // True once the server has closed the connection (a read returned 0 or
+  // failed), waiting at most `wait`.
+  bool closedByServer(std::chrono::milliseconds wait);
+
+ private:
+  Poco::Net::StreamSocket socket_;
+  std::string pending_;
+};
+
+// The status code of a raw response ("HTTP/1.1 404 Not Found..."), or 0.
+int statusOf(const std::string& response);
+
+// The body of a raw response (after the blank line).
+std::string bodyOf(const std::string& response);
+
+}  // namespace mcpkeep::test
