@@ -35,6 +35,18 @@ const char kServeUsage[] =
     "  --responses MODE         sse | json: how requests are answered\n"
     "                                                      [MCPKEEP_RESPONSES, sse]\n"
     "\n"
+    "Limits (each refusal is an HTTP status with a JSON-RPC error):\n"
+    "  --max-body-bytes N       POST body, else 413         [MCPKEEP_MAX_BODY_BYTES, 4194304]\n"
+    "  --max-header-bytes N     request headers, else 431   [MCPKEEP_MAX_HEADER_BYTES, 16384]\n"
+    "  --max-connections N      served at once, else 503    [MCPKEEP_MAX_CONNECTIONS, 4096]\n"
+    "  --max-sessions N         sessions stored, else 503   [MCPKEEP_MAX_SESSIONS, 10000]\n"
+    "  --max-streams-per-session N  open streams, else 429  [MCPKEEP_MAX_STREAMS_PER_SESSION, 64]\n"
+    "  --request-timeout S      to receive a request, else the connection closes\n"
+    "                                                      [MCPKEEP_REQUEST_TIMEOUT, 10]\n"
+    "  --idle-timeout S         idle keep-alive connection [MCPKEEP_IDLE_TIMEOUT, 30]\n"
+    "  --busy-timeout MS        wait for a database lock, else 503\n"
+    "                                                      [MCPKEEP_BUSY_TIMEOUT, 5000]\n"
+    "\n"
     "Flags override environment variables. SIGTERM or SIGINT stops the server:\n"
     "open streams end with a retry hint, the WAL is checkpointed, exit code 0.\n";
 
@@ -50,6 +62,14 @@ const std::map<std::string, std::string> kSettings = {
     {"--auth-token", "MCPKEEP_AUTH_TOKEN"},
     {"--close-streams-after", "MCPKEEP_CLOSE_STREAMS_AFTER"},
     {"--responses", "MCPKEEP_RESPONSES"},
+    {"--max-body-bytes", "MCPKEEP_MAX_BODY_BYTES"},
+    {"--max-header-bytes", "MCPKEEP_MAX_HEADER_BYTES"},
+    {"--max-connections", "MCPKEEP_MAX_CONNECTIONS"},
+    {"--max-sessions", "MCPKEEP_MAX_SESSIONS"},
+    {"--max-streams-per-session", "MCPKEEP_MAX_STREAMS_PER_SESSION"},
+    {"--request-timeout", "MCPKEEP_REQUEST_TIMEOUT"},
+    {"--idle-timeout", "MCPKEEP_IDLE_TIMEOUT"},
+    {"--busy-timeout", "MCPKEEP_BUSY_TIMEOUT"},
 };
 
 struct Usage : std::runtime_error {
@@ -150,6 +170,27 @@ int serve(const std::vector<std::string>& args) {
       const std::string& mode = values["--responses"];
       if (mode != "sse" && mode != "json") throw Usage("--responses must be sse or json");
       http_options.json_responses = mode == "json";
+    }
+    const auto positiveInt = [&](const std::string& flag) {
+      const int64_t n = positive(values, flag);
+      if (n > INT32_MAX) throw Usage(flag + " is too large");
+      return static_cast<int>(n);
+    };
+    if (values.count("--max-body-bytes")) http_options.max_body_bytes = positive(values, "--max-body-bytes");
+    if (values.count("--max-header-bytes")) http_options.max_header_bytes = positive(values, "--max-header-bytes");
+    if (values.count("--max-connections")) http_options.max_connections = positiveInt("--max-connections");
+    if (values.count("--max-sessions")) http_options.max_sessions = positive(values, "--max-sessions");
+    if (values.count("--max-streams-per-session")) {
+      http_options.max_streams_per_session = positiveInt("--max-streams-per-session");
+    }
+    if (values.count("--request-timeout")) {
+      http_options.request_timeout = std::chrono::seconds(positive(values, "--request-timeout"));
+    }
+    if (values.count("--idle-timeout")) {
+      http_options.idle_timeout = std::chrono::seconds(positive(values, "--idle-timeout"));
+    }
+    if (values.count("--busy-timeout")) {
+      store_options.busy_timeout = std::chrono::milliseconds(positive(values, "--busy-timeout"));
     }
   } catch (const Usage& e) {
     std::cerr << "mcpkeep serve: " << e.what() << "\n\n" << kServeUsage;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
+
+#include <Poco/Exception.h>
 
 #include <Poco/URI.h>
 
@@ -132,16 +135,32 @@ std::string readBody(Poco::Net::HTTPServerRequest& request, const GuardOptions& 
     return HttpError(413, kServerError,
                      "the body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
   };
+  std::istream& in = request.stream();
+  // A client sends its whole body before it reads the answer; closing on
+  // unread input would reset the connection and lose the 413. So a body up
+  // to a few times the limit is read and dropped (the request deadline
+  // bounds the time); beyond that the connection is closed after the answer.
+  const auto refuse = [&]() -> HttpError {
+    const Poco::Int64 drain_limit = 8 * static_cast<Poco::Int64>(options.max_body_bytes);
+    if (request.hasContentLength() && request.getContentLength64() <= drain_limit) {
+      in.ignore(std::numeric_limits<std::streamsize>::max());
+    }
+    return too_large();
+  };
   if (request.hasContentLength() &&
       request.getContentLength64() > static_cast<Poco::Int64>(options.max_body_bytes)) {
-    throw too_large();
+    throw refuse();
   }
   std::string body;
-  std::istream& in = request.stream();
   char buffer[8192];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    body.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (body.size() > options.max_body_bytes) throw too_large();
+  try {
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+      body.append(buffer, static_cast<std::size_t>(in.gcount()));
+      if (body.size() > options.max_body_bytes) throw refuse();
+    }
+  } catch (const Poco::Exception& e) {
+    // Broken chunked framing and the like.
+    throw HttpError(400, kServerError, "malformed request body: " + e.displayText());
   }
   return body;
 }

@@ -3,8 +3,17 @@
 namespace mcpkeep::mcp {
 namespace {
 
-bool isValidId(const nlohmann::json& id) {
-  return id.is_string() || id.is_number_integer() || id.is_number_unsigned();
+// Longer string ids are refused: they would be stored and sent back with
+// every response (UUIDs and counters are far shorter).
+constexpr std::size_t kMaxIdLength = 256;
+
+void requireValidId(const nlohmann::json& id) {
+  if (id.is_number_integer() || id.is_number_unsigned()) return;
+  if (!id.is_string()) throw RpcError(kInvalidRequest, "\"id\" must be a string or an integer");
+  if (id.get_ref<const std::string&>().size() > kMaxIdLength) {
+    throw RpcError(kInvalidRequest,
+                   "\"id\" is longer than " + std::to_string(kMaxIdLength) + " characters");
+  }
 }
 
 // The deepest nesting of arrays and objects in `text`, outside strings.
@@ -46,12 +55,11 @@ MessageKind classify(const nlohmann::json& m) {
       throw RpcError(kInvalidRequest, "\"method\" must be a non-empty string");
     }
     if (id == m.end()) return MessageKind::kNotification;
-    if (!isValidId(*id)) {
-      throw RpcError(kInvalidRequest, "\"id\" must be a string or an integer");
-    }
+    requireValidId(*id);
     return MessageKind::kRequest;
   }
   if (id != m.end() && (m.contains("result") != m.contains("error"))) {
+    requireValidId(*id);
     return MessageKind::kResponse;
   }
   throw RpcError(kInvalidRequest,
