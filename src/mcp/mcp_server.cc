@@ -154,7 +154,14 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
   } catch (const RpcError& e) {
     s.answer(session_id, stream, mcp::errorMessage(id, e.code(), e.what(), e.data()));
   } catch (const Error&) {
-    throw;  // the store failed: the transport says so (a restart answers the stream)
+    // The store failed: the transport says so, and the client may send the
+    // request again. Its stream is ended if the store lets us.
+    try {
+      s.store.closeStream(session_id, stream, StreamState::kInterrupted);
+    } catch (const Error&) {
+      // Still failing: a restart marks it interrupted.
+    }
+    throw;
   } catch (const std::exception& e) {
     // Anything else still ends the request's stream, so no client waits.
     s.answer(session_id, stream, mcp::errorMessage(id, mcp::kInternalError,

@@ -54,6 +54,11 @@ struct McpServer::Impl {
 
   class Context;
 
+  bool isStopping() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return stopping;
+  }
+
   void answer(const std::string& session, StreamId stream, const json& message) {
     hub.publishAndClose(session, stream, "message", message.dump());
   }

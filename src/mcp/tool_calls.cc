@@ -1,6 +1,9 @@
 // Running tool calls: each on a pooled thread with a ToolContext that
 // publishes its progress, logs and requests to the client on the call's
 // stream, then the result.
+#include <algorithm>
+#include <thread>
+
 #include <Poco/Exception.h>
 #include <Poco/Runnable.h>
 
@@ -165,16 +168,29 @@ void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, c
   } catch (const std::exception& e) {
     result = mcp::toolError(e.what());
   }
-  try {
-    // A cancelled request gets no response (MCP cancellation), but its
-    // stream still ends.
-    if (cancelled->load()) {
-      hub.closeStream(session, stream);
-    } else {
-      answer(session, stream, mcp::resultMessage(id, result));
+  // A storage fault (disk full, an I/O error, a lock held too long) may
+  // clear, and the client is waiting for this answer: retry it for a while
+  // rather than drop it. Other errors mean the session was deleted
+  // meanwhile: no one is left to answer.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (auto pause = std::chrono::milliseconds(10);; pause = std::min(2 * pause, std::chrono::milliseconds(1000))) {
+    try {
+      // A cancelled request gets no response (MCP cancellation), but its
+      // stream still ends.
+      if (cancelled->load()) {
+        hub.closeStream(session, stream);
+      } else {
+        answer(session, stream, mcp::resultMessage(id, result));
+      }
+      break;
+    } catch (const Error& e) {
+      const bool may_clear = e.code() == ErrorCode::kIo || e.code() == ErrorCode::kBusy ||
+                             e.code() == ErrorCode::kReadOnly;
+      if (!may_clear || std::chrono::steady_clock::now() > give_up || isStopping()) break;
+    } catch (const std::exception&) {
+      break;
     }
-  } catch (const std::exception&) {
-    // The session was deleted meanwhile: no one is left to answer.
+    std::this_thread::sleep_for(pause);
   }
   std::lock_guard<std::mutex> lock(mutex);
   calls.erase(std::make_pair(session, id.dump()));
