@@ -150,4 +150,7 @@ SELECT session_id, uri,
 CREATE INDEX streams_by_session ON streams (session_id);
 CREATE INDEX streams_closed_requests_by_closed_at ON streams (closed_at)
   WHERE kind = 'request' AND state != 'open';
-PRAGMA user_version = 3;
+CREATE TABLE database_id (
+  id INTEGER PRIMARY KEY CHECK (id <> 0)
+);
+PRAGMA user_version = 4;

@@ -6,6 +6,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <optional>
+
 #include <SQLiteCpp/Transaction.h>
 
 #include <mcpkeep/error.h>
@@ -28,6 +30,61 @@ std::unique_ptr<Connection> connect(const std::string& path, int flags,
                                         static_cast<int>(options.busy_timeout.count()));
   } catch (const SQLite::Exception& e) {
     throw translateSqliteError(e, "opening " + path);
+  }
+}
+
+void setCheckpointOnClose(Connection& c, bool on) {
+  sqlite3_db_config(c.db().getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, on ? 0 : 1, nullptr);
+}
+
+// `path` as an SQLite URI file name.
+std::string uriOf(const std::string& path) {
+  std::string uri = "file:";
+  for (char ch : path) {
+    if (ch == '?') uri += "%3f";
+    else if (ch == '#') uri += "%23";
+    else if (ch == '%') uri += "%25";
+    else uri += ch;
+  }
+  return uri;
+}
+
+// The database_id (migration 0004) as the file has it, through the WAL or
+// not; nullopt when the file has none (older or not ours).
+std::optional<int64_t> databaseId(const std::string& uri, int flags, const StoreOptions& options) {
+  auto c = connect(uri, flags | SQLite::OPEN_URI, options);
+  setCheckpointOnClose(*c, false);
+  if (c->db().execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'database_id'").getInt() == 0) {
+    return std::nullopt;
+  }
+  SQLite::Statement q(c->db(), "SELECT id FROM database_id");
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getInt64();
+}
+
+// A WAL file holds no trace of its database: one from another database
+// would be replayed over this one. Refuses the file, without writing, when
+// the database_id read through the WAL differs from the file's own.
+void requireOwnWal(const std::string& path, const StoreOptions& options) {
+  std::optional<int64_t> own;
+  try {
+    // immutable=1: the file alone, WAL ignored, nothing written.
+    own = databaseId(uriOf(path) + "?immutable=1", SQLite::OPEN_READONLY, options);
+  } catch (const SQLite::Exception&) {
+    return;  // the file's own checks below say what is wrong with it
+  }
+  if (!own) return;
+  std::optional<int64_t> through_wal;
+  try {
+    through_wal = databaseId(uriOf(path), SQLite::OPEN_READONLY, options);
+  } catch (const SQLite::Exception&) {
+    through_wal = std::nullopt;  // the WAL made it unreadable
+  }
+  if (through_wal != own) {
+    throw Error(ErrorCode::kCorrupt,
+                "opening " + path + ": the WAL file beside it, " + path +
+                    "-wal, belongs to another database; move that file away to open the "
+                    "database as of its last checkpoint, or restore both from a backup");
   }
 }
 
@@ -105,9 +162,14 @@ std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptio
     throw Error(ErrorCode::kCantOpen,
                 "opening " + path + ": no such file (and create_if_missing is off)");
   }
+  const bool had_wal = fileExists(path + "-wal");
+  if (had_wal && fileExists(path)) requireOwnWal(path, options);
   const int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX |
                     (options.create_if_missing ? SQLite::OPEN_CREATE : 0);
   auto c = connect(path, flags, options);
+  // Until the file has proved sound, closing must not copy a WAL it had
+  // into it (the last connection to close does so by default).
+  if (had_wal) setCheckpointOnClose(*c, false);
   try {
     checkBeforeWriting(*c, options, latestVersion(migrations));
     configure(*c, options);
@@ -128,6 +190,7 @@ std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptio
   } catch (const SQLite::Exception& e) {
     throw translateSqliteError(e, "opening " + path);
   }
+  setCheckpointOnClose(*c, true);
   return c;
 }
 
