@@ -1,6 +1,7 @@
 # The two set-up commands of README.md: `make run` (the server on
 # 127.0.0.1:8080 with ./mcpkeep.db) and `make test`. Each installs the Debian
 # packages that are missing, configures and builds.
+SHELL = /bin/bash
 BUILD ?= build
 DB ?= ./mcpkeep.db
 JOBS ?= $(shell nproc)
@@ -8,7 +9,7 @@ PACKAGES = cmake g++ make libsqlite3-dev sqlite3 libsqlitecpp-dev libpoco-dev \
            nlohmann-json3-dev catch2
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps build run test bench sanitize schema clean
+.PHONY: deps build run test bench sanitize fuzz schema clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
@@ -36,10 +37,11 @@ bench: build
 	./$(BUILD)/tests/mcpkeep_bench
 	tests/bench/run_http.sh $(BUILD)
 
-# The Catch2 tests under AddressSanitizer + UndefinedBehaviorSanitizer, then
-# under ThreadSanitizer, each in a build folder of its own. Warnings are not
-# errors here: GCC 12 reports false maybe-uninitialized in libstdc++'s regex
-# at -O1 with sanitizers (`make build` keeps -Werror).
+# The Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer, then
+# under ThreadSanitizer, each in a build folder of its own (CI runs this
+# after `make test`). Warnings are not errors here: GCC 12 reports false
+# maybe-uninitialized in libstdc++'s regex at -O1 with sanitizers (`make
+# build` keeps -Werror).
 SANITIZERS = address,undefined thread
 sanitize: deps
 	@set -e; for s in $(SANITIZERS); do \
@@ -47,9 +49,28 @@ sanitize: deps
 	  cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=Debug -DMCPKEEP_WERROR=OFF \
 	    -DCMAKE_CXX_FLAGS="-fsanitize=$$s -fno-omit-frame-pointer -O1" \
 	    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$$s"; \
-	  cmake --build $$dir -j $(JOBS); \
+	  cmake --build $$dir -j $(JOBS) --target mcpkeep_tests; \
+	  echo "== mcpkeep_tests under -fsanitize=$$s"; \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TSAN_OPTIONS=halt_on_error=1 \
 	    $$dir/tests/mcpkeep_tests; \
+	done
+
+# The libFuzzer targets (tests/fuzz), built with clang in $(BUILD)-fuzz, each
+# run FUZZ_SECONDS from its checked-in seed corpus (CI runs this too).
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS = fuzz_json_rpc fuzz_http_request fuzz_event_id fuzz_sse
+fuzz: deps
+	@$(MAKE) --no-print-directory deps PACKAGES="clang libclang-rt-14-dev"
+	cmake -S . -B $(BUILD)-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DMCPKEEP_FUZZ=ON -DMCPKEEP_WERROR=OFF
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)-fuzz/corpus/$$t; \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  $(BUILD)-fuzz/tests/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)-fuzz/ $(BUILD)-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 \
+	    | grep -E '^(Done|stat::number_of_executed_units|==|SUMMARY|artifact)' ; \
+	  test $${PIPESTATUS[0]} -eq 0; \
 	done
 
 # Regenerates schema/schema.sql (the schema the migrations produce, for

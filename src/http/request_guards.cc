@@ -53,10 +53,15 @@ void checkHeaderSize(const Poco::Net::HTTPRequest& request, const GuardOptions& 
 }
 
 void checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOptions& options) {
-  if (options.loopback_only && !isLoopbackHostName(hostOf(request.getHost()))) {
-    throw HttpError(403, kServerError,
-                    "Host '" + request.getHost() + "' is not allowed: this server is bound to "
-                    "loopback (DNS rebinding protection)");
+  if (options.loopback_only) {
+    // (HTTPRequest::getHost() throws when the header is missing.)
+    if (!request.has("Host")) throw HttpError(400, kServerError, "the Host header is required");
+    const std::string& host = request.get("Host");
+    if (!isLoopbackHostName(hostOf(host))) {
+      throw HttpError(403, kServerError,
+                      "Host '" + host + "' is not allowed: this server is bound to loopback "
+                      "(DNS rebinding protection)");
+    }
   }
   if (!request.has("Origin")) return;
   const std::string origin = request.get("Origin");

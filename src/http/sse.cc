@@ -1,9 +1,14 @@
 #include "http/sse.h"
 
+#include <stdexcept>
+
 namespace mcpkeep::http {
 
 void writeSseEvent(std::ostream& out, const std::string& id, const std::string& type,
                    const std::string& data) {
+  if (id.find_first_of("\r\n") != std::string::npos || type.find_first_of("\r\n") != std::string::npos) {
+    throw std::invalid_argument("an SSE id or event type cannot hold a line break");
+  }
   if (!id.empty()) out << "id: " << id << "\n";
   if (!type.empty() && type != "message") out << "event: " << type << "\n";
   // CRLF, CR and LF all end a line in SSE: each piece gets its own data line.

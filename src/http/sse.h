@@ -10,7 +10,9 @@
 namespace mcpkeep::http {
 
 // Writes one event: `id:` (if not empty), `event:` (if not empty or
-// "message", the SSE default), and `data:` lines.
+// "message", the SSE default), and `data:` lines. Throws
+// std::invalid_argument, writing nothing, when the id or type holds a CR or
+// LF (which would end the field early).
 void writeSseEvent(std::ostream& out, const std::string& id, const std::string& type,
                    const std::string& data);
 
