@@ -180,3 +180,28 @@ TEST_CASE("an idle keep-alive connection is closed after idle_timeout") {
   REQUIRE(statusOf(connection.readResponse()) == 404);
   CHECK(connection.closedByServer(std::chrono::seconds(5)));
 }
+
+TEST_CASE("a client that stops reading its stream is cut off after idle_timeout and holds nothing") {
+  HttpOptions options = mcpkeep::test::testHttpOptions();
+  options.max_connections = 1;
+  options.idle_timeout = std::chrono::milliseconds(500);
+  ServerFixture server(options);
+  McpClient client = server.client();
+  client.initialize();
+  // The only connection: a standalone stream whose client never reads.
+  RawHttp stalled(server.http.port());
+  REQUIRE(stalled.send("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                       "Mcp-Session-Id: " + client.session_id + "\r\n\r\n"));
+  // Far more than the socket buffers hold.
+  const std::string big = json({{"jsonrpc", "2.0"}, {"method", "notifications/message"},
+                                {"params", {{"level", "info"}, {"data", std::string(64 << 10, 'x')}}}})
+                              .dump();
+  bool served = false;
+  for (int i = 0; i < 200 && !served; ++i) {
+    server.hub.publish(client.session_id, "message", big);
+    // Once the server gave up on the stalled client, its connection is free.
+    served = client.post({{"jsonrpc", "2.0"}, {"id", 1000 + i}, {"method", "ping"}}).status == 200;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(served);
+}
