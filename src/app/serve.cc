@@ -1,17 +1,17 @@
-// `mcpkeep serve`: options from flags over environment variables, the store,
-// start-up recovery, the HTTP server, and a clean stop on SIGTERM/SIGINT.
+// `mcpkeep serve`: settings (config file < environment < flags), logging,
+// the store, start-up recovery, the HTTP server, and a clean stop on
+// SIGTERM/SIGINT.
 #include <signal.h>
 #include <sys/resource.h>
 
-#include <cstdlib>
 #include <iostream>
-#include <map>
-#include <optional>
 
 #include <mcpkeep/http_server.h>
 #include <mcpkeep/mcp_server.h>
 
 #include "app/commands.h"
+#include "app/settings.h"
+#include "log/log.h"
 
 namespace mcpkeep::app {
 namespace {
@@ -34,6 +34,12 @@ const char kServeUsage[] =
     "                           with Last-Event-ID        [MCPKEEP_CLOSE_STREAMS_AFTER, never]\n"
     "  --responses MODE         sse | json: how requests are answered\n"
     "                                                      [MCPKEEP_RESPONSES, sse]\n"
+    "  --log-level LEVEL        error | warning | notice | info | debug\n"
+    "                                                      [MCPKEEP_LOG_LEVEL, info]\n"
+    "  --log-format FORMAT      text (key=value) | json    [MCPKEEP_LOG_FORMAT, text]\n"
+    "  --config FILE            settings file, 'name = value' lines with the names\n"
+    "                           above (db = /var/lib/mcpkeep/mcpkeep.db)\n"
+    "                                                      [MCPKEEP_CONFIG, none]\n"
     "\n"
     "Limits (each refusal is an HTTP status with a JSON-RPC error):\n"
     "  --max-body-bytes N       POST body, else 413         [MCPKEEP_MAX_BODY_BYTES, 4194304]\n"
@@ -47,60 +53,17 @@ const char kServeUsage[] =
     "  --busy-timeout MS        wait for a database lock, else 503\n"
     "                                                      [MCPKEEP_BUSY_TIMEOUT, 5000]\n"
     "\n"
-    "Flags override environment variables. SIGTERM or SIGINT stops the server:\n"
-    "open streams end with a retry hint, the WAL is checkpointed, exit code 0.\n";
+    "Flags override environment variables, which override the config file.\n"
+    "SIGTERM or SIGINT stops the server: open streams end with a retry hint, the\n"
+    "WAL is checkpointed, exit code 0.\n";
 
-// Flag name -> environment variable.
-const std::map<std::string, std::string> kSettings = {
-    {"--db", "MCPKEEP_DB"},
-    {"--listen", "MCPKEEP_LISTEN"},
-    {"--durability", "MCPKEEP_DURABILITY"},
-    {"--max-events", "MCPKEEP_MAX_EVENTS"},
-    {"--max-age", "MCPKEEP_MAX_AGE"},
-    {"--session-timeout", "MCPKEEP_SESSION_TIMEOUT"},
-    {"--allowed-origins", "MCPKEEP_ALLOWED_ORIGINS"},
-    {"--auth-token", "MCPKEEP_AUTH_TOKEN"},
-    {"--close-streams-after", "MCPKEEP_CLOSE_STREAMS_AFTER"},
-    {"--responses", "MCPKEEP_RESPONSES"},
-    {"--max-body-bytes", "MCPKEEP_MAX_BODY_BYTES"},
-    {"--max-header-bytes", "MCPKEEP_MAX_HEADER_BYTES"},
-    {"--max-connections", "MCPKEEP_MAX_CONNECTIONS"},
-    {"--max-sessions", "MCPKEEP_MAX_SESSIONS"},
-    {"--max-streams-per-session", "MCPKEEP_MAX_STREAMS_PER_SESSION"},
-    {"--request-timeout", "MCPKEEP_REQUEST_TIMEOUT"},
-    {"--idle-timeout", "MCPKEEP_IDLE_TIMEOUT"},
-    {"--busy-timeout", "MCPKEEP_BUSY_TIMEOUT"},
-};
+const std::vector<std::string> kSettingNames = {
+    "db", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
+    "auth-token", "close-streams-after", "responses", "log-level", "log-format", "max-body-bytes",
+    "max-header-bytes", "max-connections", "max-sessions", "max-streams-per-session",
+    "request-timeout", "idle-timeout", "busy-timeout"};
 
-struct Usage : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::map<std::string, std::string> readSettings(const std::vector<std::string>& args) {
-  std::map<std::string, std::string> values;
-  for (const auto& [flag, variable] : kSettings) {
-    if (const char* value = std::getenv(variable.c_str())) values[flag] = value;
-  }
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (!kSettings.count(args[i])) throw Usage("unknown option '" + args[i] + "'");
-    if (i + 1 == args.size()) throw Usage(args[i] + " needs a value");
-    values[args[i]] = args[i + 1];
-    ++i;
-  }
-  return values;
-}
-
-int64_t positive(const std::map<std::string, std::string>& values, const std::string& flag) {
-  const std::string& text = values.at(flag);
-  std::size_t used = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || n <= 0) throw Usage(flag + " must be a positive whole number, not '" + text + "'");
-  return n;
-}
+constexpr const char* kLogger = "mcpkeep.serve";
 
 std::vector<std::string> splitList(const std::string& text) {
   std::vector<std::string> items;
@@ -115,83 +78,79 @@ std::vector<std::string> splitList(const std::string& text) {
   return items;
 }
 
+int positiveInt(const Settings& s, const std::string& name) {
+  const int64_t n = s.positive(name);
+  if (n > INT32_MAX) throw Usage("--" + name + " is too large");
+  return static_cast<int>(n);
+}
+
+void readListen(const Settings& s, HttpOptions& http) {
+  if (!s.has("listen")) return;
+  const std::string listen = s.get("listen");
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw Usage("--listen must be HOST:PORT, not '" + listen + "'");
+  http.host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    throw Usage("--listen port must be 0..65535, not '" + port + "'");
+  }
+  http.port = static_cast<uint16_t>(std::stoi(port));
+}
+
+// Retention flags change the file's limits; unset ones keep what it has.
+void readRetention(const Settings& s, const std::string& db, StoreOptions& store) {
+  if (!s.has("max-events") && !s.has("max-age") && !s.has("session-timeout")) return;
+  Retention retention;
+  {
+    StoreOptions peek;
+    peek.maintenance_interval = std::chrono::milliseconds(0);
+    peek.recover_open_streams = false;
+    retention = Store(db, peek).retention();
+  }
+  if (s.has("max-events")) retention.max_events = s.positive("max-events");
+  if (s.has("max-age")) retention.max_age = std::chrono::seconds(s.positive("max-age"));
+  if (s.has("session-timeout")) retention.session_timeout = std::chrono::seconds(s.positive("session-timeout"));
+  store.retention = retention;
+}
+
+void readHttp(const Settings& s, HttpOptions& http) {
+  readListen(s, http);
+  if (s.has("allowed-origins")) http.allowed_origins = splitList(s.get("allowed-origins"));
+  if (s.has("auth-token")) http.auth_token = s.get("auth-token");
+  if (s.has("close-streams-after")) http.close_streams_after = s.seconds("close-streams-after");
+  http.json_responses = s.oneOf("responses", {"sse", "json"}, "sse") == "json";
+  if (s.has("max-body-bytes")) http.max_body_bytes = static_cast<std::size_t>(s.positive("max-body-bytes"));
+  if (s.has("max-header-bytes")) http.max_header_bytes = static_cast<std::size_t>(s.positive("max-header-bytes"));
+  if (s.has("max-connections")) http.max_connections = positiveInt(s, "max-connections");
+  if (s.has("max-sessions")) http.max_sessions = s.positive("max-sessions");
+  if (s.has("max-streams-per-session")) http.max_streams_per_session = positiveInt(s, "max-streams-per-session");
+  if (s.has("request-timeout")) http.request_timeout = s.seconds("request-timeout");
+  if (s.has("idle-timeout")) http.idle_timeout = s.seconds("idle-timeout");
+}
+
 }  // namespace
 
 int serve(const std::vector<std::string>& args) {
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << kServeUsage;
-    return 0;
-  }
   StoreOptions store_options;
   HttpOptions http_options;
-  std::string db = "./mcpkeep.db";
+  std::string db;
   try {
-    auto values = readSettings(args);
-    if (values.count("--db")) db = values["--db"];
-    if (values.count("--listen")) {
-      const std::string& listen = values["--listen"];
-      const auto colon = listen.rfind(':');
-      if (colon == std::string::npos) throw Usage("--listen must be HOST:PORT, not '" + listen + "'");
-      http_options.host = listen.substr(0, colon);
-      const std::string port = listen.substr(colon + 1);
-      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoi(port) > 65535) {
-        throw Usage("--listen port must be 0..65535, not '" + port + "'");
-      }
-      http_options.port = static_cast<uint16_t>(std::stoi(port));
+    const Settings settings(args, kSettingNames, {"help"});
+    if (settings.on("help")) {
+      std::cout << kServeUsage;
+      return 0;
     }
-    if (values.count("--durability")) {
-      const std::string& mode = values["--durability"];
-      if (mode != "normal" && mode != "full") throw Usage("--durability must be normal or full");
-      store_options.durability = mode == "full" ? Durability::kFull : Durability::kNormal;
-    }
-    if (values.count("--max-events") || values.count("--max-age") || values.count("--session-timeout")) {
-      // Unset limits keep what the file has: read it first.
-      Retention retention;
-      {
-        StoreOptions peek;
-        peek.maintenance_interval = std::chrono::milliseconds(0);
-        peek.recover_open_streams = false;
-        retention = Store(db, peek).retention();
-      }
-      if (values.count("--max-events")) retention.max_events = positive(values, "--max-events");
-      if (values.count("--max-age")) retention.max_age = std::chrono::seconds(positive(values, "--max-age"));
-      if (values.count("--session-timeout")) {
-        retention.session_timeout = std::chrono::seconds(positive(values, "--session-timeout"));
-      }
-      store_options.retention = retention;
-    }
-    if (values.count("--allowed-origins")) http_options.allowed_origins = splitList(values["--allowed-origins"]);
-    if (values.count("--auth-token")) http_options.auth_token = values["--auth-token"];
-    if (values.count("--close-streams-after")) {
-      http_options.close_streams_after = std::chrono::seconds(positive(values, "--close-streams-after"));
-    }
-    if (values.count("--responses")) {
-      const std::string& mode = values["--responses"];
-      if (mode != "sse" && mode != "json") throw Usage("--responses must be sse or json");
-      http_options.json_responses = mode == "json";
-    }
-    const auto positiveInt = [&](const std::string& flag) {
-      const int64_t n = positive(values, flag);
-      if (n > INT32_MAX) throw Usage(flag + " is too large");
-      return static_cast<int>(n);
-    };
-    if (values.count("--max-body-bytes")) http_options.max_body_bytes = positive(values, "--max-body-bytes");
-    if (values.count("--max-header-bytes")) http_options.max_header_bytes = positive(values, "--max-header-bytes");
-    if (values.count("--max-connections")) http_options.max_connections = positiveInt("--max-connections");
-    if (values.count("--max-sessions")) http_options.max_sessions = positive(values, "--max-sessions");
-    if (values.count("--max-streams-per-session")) {
-      http_options.max_streams_per_session = positiveInt("--max-streams-per-session");
-    }
-    if (values.count("--request-timeout")) {
-      http_options.request_timeout = std::chrono::seconds(positive(values, "--request-timeout"));
-    }
-    if (values.count("--idle-timeout")) {
-      http_options.idle_timeout = std::chrono::seconds(positive(values, "--idle-timeout"));
-    }
-    if (values.count("--busy-timeout")) {
-      store_options.busy_timeout = std::chrono::milliseconds(positive(values, "--busy-timeout"));
-    }
+    if (!settings.positional().empty()) throw Usage("unexpected argument '" + settings.positional()[0] + "'");
+    log::configure(settings.oneOf("log-level", {"error", "warning", "notice", "info", "debug"}, "info"),
+                   settings.oneOf("log-format", {"text", "json"}, "text") == "json" ? log::Format::kJson
+                                                                                      : log::Format::kText);
+    db = settings.get("db", "./mcpkeep.db");
+    store_options.durability =
+        settings.oneOf("durability", {"normal", "full"}, "normal") == "full" ? Durability::kFull : Durability::kNormal;
+    if (settings.has("busy-timeout")) store_options.busy_timeout = std::chrono::milliseconds(settings.positive("busy-timeout"));
+    readHttp(settings, http_options);
+    readRetention(settings, db, store_options);
   } catch (const Usage& e) {
     std::cerr << "mcpkeep serve: " << e.what() << "\n\n" << kServeUsage;
     return 2;
@@ -220,21 +179,22 @@ int serve(const std::vector<std::string>& args) {
   addBuiltinTools(mcp);
   const int interrupted = mcp.recoverInterruptedRequests();
   if (interrupted > 0) {
-    std::cerr << "mcpkeep: answered " << interrupted
-              << " request(s) interrupted by the last stop, for clients that resume\n";
+    log::info(kLogger, "answered requests interrupted by the last stop", {{"count", std::to_string(interrupted)}});
   }
   HttpServer http(mcp, http_options);
   http.start();
-  std::cout << "mcpkeep: listening on http://" << http_options.host << ":" << http.port() << "/mcp"
-            << " (database " << db << ")" << std::endl;
+  const std::string url = "http://" + http_options.host + ":" + std::to_string(http.port()) + "/mcp";
+  log::info(kLogger, "listening", {{"url", url}, {"db", db}});
+  // The line scripts wait for, on stdout.
+  std::cout << "mcpkeep: listening on " << url << " (database " << db << ")" << std::endl;
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  std::cerr << "mcpkeep: stopping on signal " << signal_number << "\n";
+  log::info(kLogger, "stopping", {{"signal", std::to_string(signal_number)}});
   http.stop();
   mcp.shutdown();
   store.runMaintenance();  // includes the WAL checkpoint
-  std::cerr << "mcpkeep: stopped\n";
+  log::info(kLogger, "stopped");
   return 0;
 }
 

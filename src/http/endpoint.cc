@@ -1,17 +1,14 @@
 #include "http/endpoint.h"
 
 #include <algorithm>
-#include <iostream>
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Timestamp.h>
 
 #include "http/connection_guard.h"
 #include "http/http_error.h"
 #include "http/sse.h"
+#include "log/log.h"
 #include "mcp/json_rpc.h"
 #include "mcp/protocol_version.h"
 
@@ -21,10 +18,7 @@ using nlohmann::json;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
-void logLine(const std::string& text) {
-  std::cerr << Poco::DateTimeFormatter::format(Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)
-            << " mcpkeep: " << text << std::endl;
-}
+constexpr const char* kLogger = "mcpkeep.http";
 
 void sendError(HTTPServerResponse& response, int status, int rpc_code, const std::string& message) {
   const std::string body = mcp::errorMessage(nullptr, rpc_code, message).dump();
@@ -36,9 +30,17 @@ void sendError(HTTPServerResponse& response, int status, int rpc_code, const std
 }
 
 void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // However it ends: one debug line, and the connection may wait for the next.
   struct ResponseDone {
-    ~ResponseDone() { ConnectionGuard::responseDone(); }
-  } response_done;
+    const HTTPServerRequest& request;
+    const HTTPServerResponse& response;
+    ~ResponseDone() {
+      log::debug(kLogger, "request", {{"method", request.getMethod()},
+                                      {"status", std::to_string(static_cast<int>(response.getStatus()))},
+                                      {"session", request.get("Mcp-Session-Id", "")}});
+      ConnectionGuard::responseDone();
+    }
+  } response_done{request, response};
   try {
     checkHeaderSize(request, options_.guards);
     checkHostAndOrigin(request, options_.guards);
@@ -57,7 +59,7 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
     return;
   } catch (const HttpError& e) {
     if (!response.sent()) sendError(response, e.status(), e.rpcCode(), e.what());
-    if (e.status() >= 500) logLine(std::string("error: ") + e.what());
+    if (e.status() >= 500) log::warning(kLogger, "request refused", {{"status", std::to_string(e.status())}, {"error", e.what()}});
     return;
   } catch (const mcp::RpcError& e) {
     if (!response.sent()) sendError(response, 400, e.code(), e.what());
@@ -65,10 +67,12 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
   } catch (const Error& e) {
     const HttpError http = toHttpError(e);
     if (!response.sent()) sendError(response, http.status(), http.rpcCode(), http.what());
-    if (http.status() >= 500) logLine(std::string("error: ") + errorCodeName(e.code()) + ": " + e.what());
+    if (http.status() >= 500) {
+      log::error(kLogger, "storage error", {{"code", errorCodeName(e.code())}, {"error", e.what()}});
+    }
     return;
   } catch (const std::exception& e) {
-    logLine(std::string("error: ") + e.what());
+    log::error(kLogger, "internal error", {{"error", e.what()}});
     if (!response.sent()) sendError(response, 500, mcp::kInternalError, "internal error");
   }
 }
@@ -107,7 +111,7 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
       return;
     }
     const Session session = *mcp_.hub().store().session(dispatch.session_id);
-    logLine("session started id=" + session.id + " protocol=" + session.protocol_version);
+    log::info(kLogger, "session started", {{"session", session.id}, {"protocol", session.protocol_version}});
     answer(response, session, dispatch.stream, session.id);
     return;
   }
@@ -248,7 +252,7 @@ void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) 
   if (!mcp_.hub().removeSession(id)) {
     throw HttpError(404, kSessionNotFound, "session not found (expired or deleted)");
   }
-  logLine("session ended id=" + id + " by DELETE");
+  log::info(kLogger, "session deleted", {{"session", id}});
   response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
   response.setContentLength(0);
   response.send();

@@ -82,7 +82,4 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
 void sendError(Poco::Net::HTTPServerResponse& response, int status, int rpc_code,
                const std::string& message);
 
-// One line on stderr: "<ISO time> mcpkeep: <text>".
-void logLine(const std::string& text);
-
 }  // namespace mcpkeep::http

@@ -80,7 +80,7 @@ struct StoreOptions {
   std::chrono::milliseconds maintenance_interval{std::chrono::seconds(60)};
 
   // Called when a background maintenance run fails (the next period tries
-  // again). Default: one line on stderr.
+  // again). Default: an error line on the "mcpkeep.store" Poco logger.
   std::function<void(const std::exception&)> on_maintenance_error;
 
   // Most writes that one group commit gathers into a transaction.

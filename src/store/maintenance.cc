@@ -2,8 +2,7 @@
 // vacuum, WAL checkpoint and optimize; and the timer that runs it.
 #include <mcpkeep/store.h>
 
-#include <iostream>
-
+#include "log/log.h"
 #include "store/store_impl.h"
 #include "store/unix_time.h"
 
@@ -50,7 +49,7 @@ void Store::Impl::startMaintenanceTimer(std::function<void()> run) {
         if (options.on_maintenance_error) {
           options.on_maintenance_error(e);
         } else {
-          std::cerr << "mcpkeep: maintenance of " << path << " failed: " << e.what() << "\n";
+          log::error("mcpkeep.store", "maintenance failed", {{"file", path}, {"error", e.what()}});
         }
       }
       lock.lock();

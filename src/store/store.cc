@@ -2,6 +2,7 @@
 // methods live in sessions.cc, streams.cc, events.cc and maintenance.cc.
 #include <mcpkeep/store.h>
 
+#include "log/log.h"
 #include "store/checkpointer.h"
 #include "store/migrations.h"
 #include "store/open_database.h"
@@ -52,7 +53,15 @@ std::optional<std::string> Store::Impl::streamState(store::Connection& c,
 
 Store::Store(const std::string& path, StoreOptions options)
     : impl_(std::make_unique<Impl>(path, std::move(options))) {
-  impl_->startMaintenanceTimer([this] { runMaintenance(); });
+  impl_->startMaintenanceTimer([this] {
+    const MaintenanceReport report = runMaintenance();
+    if (report.sessions_expired.empty()) return;
+    log::info("mcpkeep.store", "sessions expired",
+              {{"count", std::to_string(report.sessions_expired.size())}});
+    for (const std::string& id : report.sessions_expired) {
+      log::debug("mcpkeep.store", "session expired", {{"session", id}});
+    }
+  });
 }
 
 // The timer calls into this Store, so it stops before anything is torn down.
