@@ -35,12 +35,15 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
     const HTTPServerRequest& request;
     const HTTPServerResponse& response;
     ~ResponseDone() {
+      const int status = static_cast<int>(response.getStatus());
+      metrics.request(request.getMethod(), status);
       log::debug(kLogger, "request", {{"method", request.getMethod()},
-                                      {"status", std::to_string(static_cast<int>(response.getStatus()))},
+                                      {"status", std::to_string(status)},
                                       {"session", request.get("Mcp-Session-Id", "")}});
       ConnectionGuard::responseDone();
     }
-  } response_done{request, response};
+    Metrics& metrics;
+  } response_done{request, response, *options_.metrics};
   try {
     checkHeaderSize(request, options_.guards);
     checkHostAndOrigin(request, options_.guards);
@@ -92,6 +95,9 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
   const std::string body = readBody(request, options_.guards);
   ConnectionGuard::requestReceived();
   const json message = mcp::parseBody(body);
+  if (!message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest) {
+    options_.metrics->rpcRequest(message["method"].get<std::string>());
+  }
   if (!message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest &&
       message["method"] == "initialize") {
     const int64_t sessions = mcp_.hub().store().sessionCount();
@@ -111,6 +117,7 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
       return;
     }
     const Session session = *mcp_.hub().store().session(dispatch.session_id);
+    options_.metrics->sessionCreated();
     log::info(kLogger, "session started", {{"session", session.id}, {"protocol", session.protocol_version}});
     answer(response, session, dispatch.stream, session.id);
     return;
@@ -180,6 +187,9 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
       throw HttpError(400, mcp::kInvalidRequest, "initialize cannot be part of a batch");
     }
   }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (kinds[i] == mcp::MessageKind::kRequest) options_.metrics->rpcRequest(batch[i]["method"].get<std::string>());
+  }
   std::optional<StreamSlots::Slot> slot;
   if (std::count(kinds.begin(), kinds.end(), mcp::MessageKind::kRequest) > 0) {
     slot.emplace(options_.stream_slots->take(session.id));
@@ -217,6 +227,7 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   response.set("Cache-Control", "no-cache");
   response.setChunkedTransferEncoding(true);
   std::ostream& out = response.send();
+  const Metrics::OpenStream open(*options_.metrics);
   for (StreamId stream : streams) {
     Subscription subscription = hub.follow(session.id, stream);
     if (!relay(out, subscription, subscription.next(std::chrono::milliseconds(0)), false, false)) return;
@@ -236,6 +247,8 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
     // Resume the stream the id names, a request stream included.
     Subscription subscription = hub.subscribe(session.id, last_event_id);
     start.resumed = true;
+    resumed_ = true;
+    options_.metrics->replay();
     serveStream(response, subscription, start);
     return;
   }
@@ -252,6 +265,7 @@ void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) 
   if (!mcp_.hub().removeSession(id)) {
     throw HttpError(404, kSessionNotFound, "session not found (expired or deleted)");
   }
+  options_.metrics->sessionDeleted();
   log::info(kLogger, "session deleted", {{"session", id}});
   response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
   response.setContentLength(0);

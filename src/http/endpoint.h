@@ -10,6 +10,7 @@
 
 #include <mcpkeep/mcp_server.h>
 
+#include "http/metrics.h"
 #include "http/request_guards.h"
 #include "http/stream_slots.h"
 
@@ -23,6 +24,7 @@ struct EndpointOptions {
   bool json_responses;
   int64_t max_sessions;
   StreamSlots* stream_slots;  // open responses per session
+  Metrics* metrics;
 };
 
 // How an SSE response begins.
@@ -76,6 +78,7 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
 
   McpServer& mcp_;
   const EndpointOptions& options_;
+  bool resumed_ = false;  // this request resumes a stream (Last-Event-ID)
 };
 
 // Writes a JSON-RPC error body with `status`.

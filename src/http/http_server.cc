@@ -1,8 +1,10 @@
 // HttpServer: Poco's TCP server with guarded connections (limits, request
 // deadlines; see connection_guard.h), each served by Poco's HTTP connection,
-// routing the endpoint path to Endpoint and everything else to 404.
+// routing the endpoint path to Endpoint, GET /metrics and /healthz to their
+// pages, and everything else to 404.
 #include <mcpkeep/http_server.h>
 
+#include <functional>
 #include <thread>
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -18,6 +20,7 @@
 #include "http/connection_guard.h"
 #include "http/endpoint.h"
 #include "http/http_error.h"
+#include "http/metrics.h"
 #include "http/stream_slots.h"
 
 namespace mcpkeep {
@@ -33,15 +36,75 @@ class NotFound : public Poco::Net::HTTPRequestHandler {
   }
 };
 
+// GET /metrics: Prometheus text exposition.
+class MetricsPage : public Poco::Net::HTTPRequestHandler {
+ public:
+  MetricsPage(const http::Metrics& metrics, const Store& store, std::function<int()> connections)
+      : metrics_(metrics), store_(store), connections_(std::move(connections)) {}
+  void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+    try {
+      const std::string body = metrics_.exposition(store_, connections_());
+      response.setContentType("text/plain; version=0.0.4");
+      response.setContentLength(static_cast<std::streamsize>(body.size()));
+      response.send() << body;
+    } catch (const Error& e) {
+      http::sendError(response, 503, http::kServerError, std::string("metrics unavailable: ") + e.what());
+    }
+    http::ConnectionGuard::responseDone();
+  }
+
+ private:
+  const http::Metrics& metrics_;
+  const Store& store_;
+  std::function<int()> connections_;
+};
+
+// GET /healthz/live: the process serves. GET /healthz: ready, which also
+// needs the database to answer a read (the retention settings, a few rows).
+class Health : public Poco::Net::HTTPRequestHandler {
+ public:
+  Health(const Store& store, bool check_database) : store_(store), check_database_(check_database) {}
+  void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+    nlohmann::json body = {{"status", "ok"}};
+    int status = 200;
+    if (check_database_) {
+      try {
+        store_.retention();
+        body["database"] = "ok";
+      } catch (const Error& e) {
+        status = 503;
+        body = {{"status", "unavailable"}, {"database", errorCodeName(e.code())}};
+      }
+    }
+    const std::string text = body.dump();
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(text.size()));
+    response.send() << text;
+    http::ConnectionGuard::responseDone();
+  }
+
+ private:
+  const Store& store_;
+  const bool check_database_;
+};
+
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Router(McpServer& mcp, std::string path, const http::EndpointOptions& options)
-      : mcp_(mcp), path_(std::move(path)), options_(options) {}
+  Router(McpServer& mcp, std::string path, const http::EndpointOptions& options,
+         std::function<int()> connections)
+      : mcp_(mcp), path_(std::move(path)), options_(options), connections_(std::move(connections)) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& request) override {
     // Poco answers 501 to a null handler: always return one.
-    if (Poco::URI(request.getURI()).getPath() == path_) return new http::Endpoint(mcp_, options_);
+    const std::string path = Poco::URI(request.getURI()).getPath();
+    if (path == path_) return new http::Endpoint(mcp_, options_);
+    if (request.getMethod() == "GET") {
+      if (path == "/metrics") return new MetricsPage(*options_.metrics, mcp_.hub().store(), connections_);
+      if (path == "/healthz") return new Health(mcp_.hub().store(), true);
+      if (path == "/healthz/live") return new Health(mcp_.hub().store(), false);
+    }
     return new NotFound();
   }
 
@@ -49,6 +112,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   McpServer& mcp_;
   const std::string path_;
   const http::EndpointOptions& options_;
+  std::function<int()> connections_;
 };
 
 // Connections beyond max_connections need a thread to be told 503.
@@ -71,6 +135,7 @@ struct HttpServer::Impl {
   const HttpOptions options;
   http::EndpointOptions endpoint_options;
   http::StreamSlots slots;
+  http::Metrics metrics;
   Poco::ThreadPool pool;
   std::unique_ptr<http::ConnectionGuard> guard;
   std::unique_ptr<Poco::Net::TCPServer> server;
@@ -94,6 +159,7 @@ void HttpServer::start() {
   s.endpoint_options.json_responses = o.json_responses;
   s.endpoint_options.max_sessions = o.max_sessions;
   s.endpoint_options.stream_slots = &s.slots;
+  s.endpoint_options.metrics = &s.metrics;
 
   Poco::Net::ServerSocket socket(address, 256);
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
@@ -107,7 +173,7 @@ void HttpServer::start() {
   params->setServerName("mcpkeep");
   s.guard = std::make_unique<http::ConnectionGuard>(
       http::ConnectionLimits{o.max_connections, o.request_timeout, o.idle_timeout}, params,
-      new Router(s.mcp, o.path, s.endpoint_options));
+      new Router(s.mcp, o.path, s.endpoint_options, [&s] { return s.guard->connections(); }));
   s.server = std::make_unique<Poco::Net::TCPServer>(s.guard->factory(), s.pool, socket, params);
   s.server->start();
 }

@@ -33,6 +33,7 @@ void Endpoint::serveStream(HTTPServerResponse& response, Subscription& subscript
   if (!start.new_session_id.empty()) response.set("Mcp-Session-Id", start.new_session_id);
   if (first.kind == Delivery::Kind::kGap) response.set("Mcp-Replay-Gap", "true");
   std::ostream& out = response.send();
+  const Metrics::OpenStream open(*options_.metrics);
   if (!start.priming_id.empty()) writeSsePriming(out, start.priming_id, options_.retry);
   relay(out, subscription, first, true, !start.priming_id.empty() || start.resumed);
 }
@@ -52,12 +53,14 @@ bool Endpoint::relay(std::ostream& out, Subscription& subscription, Delivery nex
       switch (next.kind) {
         case Delivery::Kind::kEvent:
           writeSseEvent(out, next.event.id, next.event.type, next.event.data);
+          options_.metrics->eventSent(resumed_);
           client_holds_id = true;
           break;
         case Delivery::Kind::kGap:
           // No id: the client's Last-Event-ID stays where it was.
           writeSseEvent(out, std::string(), "mcpkeep-gap",
                         json{{"gap", true}, {"after", subscription.lastEventId()}}.dump());
+          options_.metrics->gap();
           break;
         case Delivery::Kind::kTimeout:
           if (idle) writeSseComment(out, "keep-alive");

@@ -37,11 +37,30 @@ struct MaintenanceReport {
   std::vector<std::string> sessions_expired;  // deleted for idleness
 };
 
+// A histogram for metrics: how many observations fell at or under each
+// bound (not cumulative; the last count is over the last bound), their sum
+// and number.
+struct Histogram {
+  std::vector<double> bounds;
+  std::vector<int64_t> counts;  // bounds.size() + 1
+  double sum = 0;
+  int64_t count = 0;
+
+  explicit Histogram(std::vector<double> upper_bounds = {})
+      : bounds(std::move(upper_bounds)), counts(bounds.size() + 1, 0) {}
+  void observe(double value);
+};
+
 // Counters since open, for benchmarks and metrics.
 struct WriteStats {
   int64_t commits = 0;  // transactions committed
   int64_t writes = 0;   // write operations in them
   int64_t appends = 0;  // events appended
+  int64_t sessions_expired = 0;  // by expireIdleSessions (the maintenance job)
+  // Seconds from BEGIN to the end of COMMIT, per committed transaction.
+  Histogram commit_seconds;
+  // Write operations per committed transaction (group commit's batches).
+  Histogram batch_sizes;
 };
 
 class Store {

@@ -27,6 +27,8 @@ WriteStats GroupCommit::stats() const {
   WriteStats s;
   s.commits = commits_;
   s.writes = writes_;
+  s.commit_seconds = commit_seconds_;
+  s.batch_sizes = batch_sizes_;
   return s;
 }
 
@@ -84,6 +86,7 @@ void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mu
   gatherInto(batch);
   lock.unlock();
   sqlite3* handle = connection_->db().getHandle();
+  const auto began = std::chrono::steady_clock::now();
   bool committed = false;
   try {
     Connection::Transaction transaction(*connection_, "BEGIN IMMEDIATE");
@@ -137,6 +140,8 @@ void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mu
   if (committed) {
     ++commits_;
     writes_ += static_cast<int64_t>(batch.size());
+    commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    batch_sizes_.observe(static_cast<double>(batch.size()));
   }
 }
 }  // namespace mcpkeep::store

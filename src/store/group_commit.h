@@ -76,6 +76,8 @@ class GroupCommit {
   std::size_t last_active_ = 0;  // writers in the queue when the last batch ended
   int64_t commits_ = 0;
   int64_t writes_ = 0;
+  Histogram commit_seconds_{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
+  Histogram batch_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
 };
 
 }  // namespace mcpkeep::store

@@ -150,6 +150,7 @@ std::vector<std::string> Store::expireIdleSessions() {
     q->bind(1, now);
     while (q->executeStep()) expired.push_back(q->getColumn(0).getString());
   });
+  impl_->sessions_expired += static_cast<int64_t>(expired.size());
   std::lock_guard<std::mutex> lock(impl_->touches_mutex);
   for (const auto& id : expired) impl_->last_touch_written.erase(id);
   return expired;

@@ -2,6 +2,8 @@
 // methods live in sessions.cc, streams.cc, events.cc and maintenance.cc.
 #include <mcpkeep/store.h>
 
+#include <algorithm>
+
 #include "log/log.h"
 #include "store/checkpointer.h"
 #include "store/migrations.h"
@@ -65,6 +67,13 @@ Store::Store(const std::string& path, StoreOptions options)
 }
 
 // The timer calls into this Store, so it stops before anything is torn down.
+void Histogram::observe(double value) {
+  const auto at = std::lower_bound(bounds.begin(), bounds.end(), value);
+  ++counts[static_cast<std::size_t>(at - bounds.begin())];
+  sum += value;
+  ++count;
+}
+
 Store::~Store() { impl_->stopMaintenanceTimer(); }
 
 const std::string& Store::path() const { return impl_->path; }
@@ -93,6 +102,7 @@ void Store::setRetention(const Retention& retention) {
 WriteStats Store::writeStats() const {
   WriteStats s = impl_->writer->stats();
   s.appends = impl_->appends.load();
+  s.sessions_expired = impl_->sessions_expired.load();
   return s;
 }
 

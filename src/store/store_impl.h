@@ -77,6 +77,7 @@ struct Store::Impl {
   static constexpr int kCheckpointPages = 10000;
   std::unique_ptr<store::ReaderPool> readers;
   std::atomic<int64_t> appends{0};
+  std::atomic<int64_t> sessions_expired{0};
 
   // touchSession's last write per session, to coalesce them.
   std::mutex touches_mutex;
