@@ -51,7 +51,8 @@ sanitize: deps
 	    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$$s"; \
 	  cmake --build $$dir -j $(JOBS) --target mcpkeep_tests; \
 	  echo "== mcpkeep_tests under -fsanitize=$$s"; \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TSAN_OPTIONS=halt_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	    $$dir/tests/mcpkeep_tests; \
 	done
 

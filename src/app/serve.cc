@@ -131,6 +131,8 @@ void readHttp(const Settings& s, HttpOptions& http) {
 
 }  // namespace
 
+const std::vector<std::string>& serveSettingNames() { return kSettingNames; }
+
 int serve(const std::vector<std::string>& args) {
   StoreOptions store_options;
   HttpOptions http_options;

@@ -32,16 +32,19 @@ CommandResult runSqlite3(const std::string& db_path, const std::string& sql,
                          const std::string& flags) {
   const std::string script = db_path + ".script.sql";
   std::ofstream(script) << sql;
-  const std::string command =
-      "sqlite3 " + flags + " '" + db_path + "' < '" + script + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
+  CommandResult result = runCommand("sqlite3 " + flags + " '" + db_path + "' < '" + script + "'");
+  std::remove(script.c_str());
+  return result;
+}
+
+CommandResult runCommand(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("popen failed: " + command);
   std::string output;
   char buffer[4096];
   size_t n;
   while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
   const int status = ::pclose(pipe);
-  std::remove(script.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 

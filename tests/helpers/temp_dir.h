@@ -46,6 +46,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr
 };
 
+// Runs a shell command; returns its exit code and its stdout and stderr.
+CommandResult runCommand(const std::string& command);
+
 // Runs `sql` through the sqlite3 CLI binary against `db_path`, -bail mode.
 CommandResult runSqlite3(const std::string& db_path, const std::string& sql,
                          const std::string& flags = "-bail");
