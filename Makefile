@@ -5,7 +5,7 @@ SHELL = /bin/bash
 BUILD ?= build
 DB ?= ./mcpkeep.db
 JOBS ?= $(shell nproc)
-PACKAGES = cmake g++ make libsqlite3-dev sqlite3 libsqlitecpp-dev libpoco-dev \
+PACKAGES = cmake g++ make pkg-config libsqlite3-dev sqlite3 libsqlitecpp-dev libpoco-dev \
            nlohmann-json3-dev catch2
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
