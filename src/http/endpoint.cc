@@ -95,11 +95,9 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
   const std::string body = readBody(request, options_.guards);
   ConnectionGuard::requestReceived();
   const json message = mcp::parseBody(body);
-  if (!message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest) {
-    options_.metrics->rpcRequest(message["method"].get<std::string>());
-  }
-  if (!message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest &&
-      message["method"] == "initialize") {
+  const bool is_request = !message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest;
+  if (is_request) options_.metrics->rpcRequest(message["method"].get<std::string>());
+  if (is_request && message["method"] == "initialize") {
     const int64_t sessions = mcp_.hub().store().sessionCount();
     if (sessions >= options_.max_sessions) {
       response.set("Retry-After", "60");
@@ -129,7 +127,7 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
     postBatch(message, session, response);
     return;
   }
-  if (mcp::classify(message) != mcp::MessageKind::kRequest) {
+  if (!is_request) {
     mcp_.handleNotification(session.id, message);
     response.setStatusAndReason(HTTPServerResponse::HTTP_ACCEPTED);
     response.setContentLength(0);
@@ -187,9 +185,6 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
       throw HttpError(400, mcp::kInvalidRequest, "initialize cannot be part of a batch");
     }
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (kinds[i] == mcp::MessageKind::kRequest) options_.metrics->rpcRequest(batch[i]["method"].get<std::string>());
-  }
   std::optional<StreamSlots::Slot> slot;
   if (std::count(kinds.begin(), kinds.end(), mcp::MessageKind::kRequest) > 0) {
     slot.emplace(options_.stream_slots->take(session.id));
@@ -197,6 +192,7 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   std::vector<StreamId> streams;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (kinds[i] == mcp::MessageKind::kRequest) {
+      options_.metrics->rpcRequest(batch[i]["method"].get<std::string>());
       streams.push_back(mcp_.handleRequest(session.id, batch[i]).stream);
     } else {
       mcp_.handleNotification(session.id, batch[i]);

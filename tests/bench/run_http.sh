@@ -32,7 +32,10 @@ start() {  # name, command...
   grep -o 'listening on http://[^ ]*' "$work/$name.log" | head -1 | sed 's/listening on //'
 }
 
-mcpkeep_url=$(start mcpkeep "$build/mcpkeep" serve --db "$work/bench.db" --listen 127.0.0.1:0)
+# The sessions run creates thousands a second: lift the session limit (the
+# peer has none).
+mcpkeep_url=$(start mcpkeep "$build/mcpkeep" serve --db "$work/bench.db" --listen 127.0.0.1:0 \
+  --max-sessions 100000000)
 peer_url=$(start peer bash -c "ulimit -n 65536; exec '$node' --import '$here/peer/loopback.mjs' \
   '$here/peer/node_modules/@modelcontextprotocol/server-everything/dist/index.js' streamableHttp")
 
