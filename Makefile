@@ -47,8 +47,7 @@ sanitize: deps
 	@set -e; for s in $(SANITIZERS); do \
 	  dir=$(BUILD)-$$(echo $$s | tr , -); \
 	  cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=Debug -DMCPKEEP_WERROR=OFF \
-	    -DCMAKE_CXX_FLAGS="-fsanitize=$$s -fno-omit-frame-pointer -O1" \
-	    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$$s"; \
+	    -DMCPKEEP_SANITIZE=$$s -DCMAKE_CXX_FLAGS=-O1; \
 	  cmake --build $$dir -j $(JOBS) --target mcpkeep_tests; \
 	  echo "== mcpkeep_tests under -fsanitize=$$s"; \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
