@@ -205,3 +205,25 @@ TEST_CASE("a client that stops reading its stream is cut off after idle_timeout 
   }
   CHECK(served);
 }
+
+TEST_CASE("the request deadline holds for every request of a keep-alive connection, not only the first") {
+  HttpOptions options = mcpkeep::test::testHttpOptions();
+  options.request_timeout = std::chrono::milliseconds(300);
+  options.idle_timeout = std::chrono::milliseconds(300);
+  ServerFixture server(options);
+  RawHttp connection(server.http.port());
+  // A first request the endpoint has received whole (no deadline while it is answered)...
+  REQUIRE(connection.send("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"));
+  REQUIRE(statusOf(connection.readResponse()) == 400);  // no session id
+  // ...then a second one trickled a byte every 50 ms: each read succeeds, so
+  // only the re-armed deadline can end it.
+  const std::string next = "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(200, 'a') + "\r\n\r\n";
+  const auto started = Clock::now();
+  bool cut_off = false;
+  for (std::size_t i = 0; i < next.size() && !cut_off; ++i) {
+    if (!connection.send(next.substr(i, 1))) break;
+    cut_off = connection.closedByServer(std::chrono::milliseconds(50));
+  }
+  CHECK((cut_off || connection.closedByServer(std::chrono::milliseconds(500))));
+  CHECK(Clock::now() - started < std::chrono::seconds(5));
+}

@@ -1,5 +1,8 @@
 #include "http/connection_guard.h"
 
+#include <memory>
+
+#include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocket.h>
@@ -102,9 +105,38 @@ class ConnectionGuard::Factory : public Poco::Net::TCPServerConnectionFactory {
   ConnectionGuard& guard_;
 };
 
+// The handlers given, each wrapped so that its return, however it ends,
+// re-arms the connection's deadline for the next request.
+class ConnectionGuard::Handlers : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Handlers(Poco::Net::HTTPRequestHandlerFactory::Ptr inner) : inner_(std::move(inner)) {}
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
+    return new Handled(inner_->createRequestHandler(request));
+  }
+
+ private:
+  class Handled : public Poco::Net::HTTPRequestHandler {
+   public:
+    explicit Handled(Poco::Net::HTTPRequestHandler* inner) : inner_(inner) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+      struct Done {
+        ~Done() { ConnectionGuard::responseDone(); }
+      } done;
+      inner_->handleRequest(request, response);
+    }
+
+   private:
+    std::unique_ptr<Poco::Net::HTTPRequestHandler> inner_;
+  };
+
+  Poco::Net::HTTPRequestHandlerFactory::Ptr inner_;
+};
+
 ConnectionGuard::ConnectionGuard(ConnectionLimits limits, Poco::Net::HTTPServerParams::Ptr params,
                                  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
-    : limits_(limits), params_(std::move(params)), handlers_(std::move(handlers)) {
+    : limits_(limits), params_(std::move(params)), handlers_(new Handlers(std::move(handlers))) {
   watchdog_ = std::thread([this] { watch(); });
 }
 

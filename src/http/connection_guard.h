@@ -10,6 +10,8 @@
 //  - send and receive timeouts on every socket, so a client that stops
 //    reading cannot hold a thread either;
 //  - abortAll(), which ends every connection (server stop).
+// It wraps the request handlers it is given, so each one's return re-arms
+// the deadline for the connection's next request.
 //
 // Thread safety: all members are safe to call from any thread; the static
 // request-phase calls act on the connection served by the calling thread.
@@ -53,16 +55,19 @@ class ConnectionGuard {
 
   // On the thread serving a connection: the request has been received
   // whole; no deadline while it is answered (an SSE stream may last hours).
+  // (When each handler returns, the guard re-arms the deadline itself.)
   static void requestReceived();
-  // On the thread serving a connection: the response is done; the next
-  // request on this connection must arrive within the idle and request
-  // timeouts.
-  static void responseDone();
 
  private:
   class Connection;
   class Factory;
+  class Handlers;
   struct Watched;
+
+  // On the thread serving a connection: the response is done; the next
+  // request on this connection must arrive within the idle and request
+  // timeouts.
+  static void responseDone();
 
   void watch();  // the watchdog thread
 

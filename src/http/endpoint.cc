@@ -30,20 +30,19 @@ void sendError(HTTPServerResponse& response, int status, int rpc_code, const std
 }
 
 void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) {
-  // However it ends: one debug line, and the connection may wait for the next.
-  struct ResponseDone {
+  // However it ends: counted, and one debug line.
+  struct RequestDone {
     const HTTPServerRequest& request;
     const HTTPServerResponse& response;
-    ~ResponseDone() {
+    ~RequestDone() {
       const int status = static_cast<int>(response.getStatus());
       metrics.request(request.getMethod(), status);
       log::debug(kLogger, "request", {{"method", request.getMethod()},
                                       {"status", std::to_string(status)},
                                       {"session", request.get("Mcp-Session-Id", "")}});
-      ConnectionGuard::responseDone();
     }
     Metrics& metrics;
-  } response_done{request, response, *options_.metrics};
+  } request_done{request, response, *options_.metrics};
   try {
     checkHeaderSize(request, options_.guards);
     checkHostAndOrigin(request, options_.guards);

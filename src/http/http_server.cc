@@ -32,7 +32,6 @@ class NotFound : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     http::sendError(response, 404, http::kServerError,
                     "no MCP endpoint at " + Poco::URI(request.getURI()).getPath());
-    http::ConnectionGuard::responseDone();
   }
 };
 
@@ -50,7 +49,6 @@ class MetricsPage : public Poco::Net::HTTPRequestHandler {
     } catch (const Error& e) {
       http::sendError(response, 503, http::kServerError, std::string("metrics unavailable: ") + e.what());
     }
-    http::ConnectionGuard::responseDone();
   }
 
  private:
@@ -81,7 +79,6 @@ class Health : public Poco::Net::HTTPRequestHandler {
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(text.size()));
     response.send() << text;
-    http::ConnectionGuard::responseDone();
   }
 
  private:
@@ -166,10 +163,9 @@ void HttpServer::start() {
   params->setMaxThreads(o.max_connections + kRefusalThreads);
   params->setMaxQueued(kRefusalThreads);
   params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(
-      std::chrono::duration_cast<std::chrono::microseconds>(o.idle_timeout).count()));
-  params->setTimeout(Poco::Timespan(
-      std::chrono::duration_cast<std::chrono::microseconds>(o.idle_timeout).count()));
+  const Poco::Timespan idle(std::chrono::duration_cast<std::chrono::microseconds>(o.idle_timeout).count());
+  params->setKeepAliveTimeout(idle);
+  params->setTimeout(idle);
   params->setServerName("mcpkeep");
   s.guard = std::make_unique<http::ConnectionGuard>(
       http::ConnectionLimits{o.max_connections, o.request_timeout, o.idle_timeout}, params,
