@@ -20,13 +20,17 @@ using Poco::Net::HTTPServerResponse;
 
 constexpr const char* kLogger = "mcpkeep.http";
 
-void sendError(HTTPServerResponse& response, int status, int rpc_code, const std::string& message) {
-  const std::string body = mcp::errorMessage(nullptr, rpc_code, message).dump();
+void sendJson(HTTPServerResponse& response, int status, const json& body) {
+  const std::string text = body.dump();
   response.setStatusAndReason(static_cast<HTTPServerResponse::HTTPStatus>(status));
-  if (status == 401) response.set("WWW-Authenticate", "Bearer");
   response.setContentType("application/json");
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
+  response.setContentLength(static_cast<std::streamsize>(text.size()));
+  response.send() << text;
+}
+
+void sendError(HTTPServerResponse& response, int status, int rpc_code, const std::string& message) {
+  if (status == 401) response.set("WWW-Authenticate", "Bearer");
+  sendJson(response, status, mcp::errorMessage(nullptr, rpc_code, message));
 }
 
 void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -106,11 +110,7 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
     }
     const McpServer::Dispatch dispatch = mcp_.handleRequest(std::string(), message);
     if (dispatch.rejection) {
-      const std::string body = dispatch.rejection->dump();
-      response.setStatusAndReason(HTTPServerResponse::HTTP_BAD_REQUEST);
-      response.setContentType("application/json");
-      response.setContentLength(static_cast<std::streamsize>(body.size()));
-      response.send() << body;
+      sendJson(response, 400, *dispatch.rejection);
       return;
     }
     const Session session = *mcp_.hub().store().session(dispatch.session_id);
@@ -155,11 +155,7 @@ void Endpoint::answer(HTTPServerResponse& response, const Session& session, Stre
     response.send();
     return;
   }
-  const std::string body = reply->dump();
-  response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
-  response.setContentType("application/json");
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
+  sendJson(response, 200, *reply);
 }
 
 // A JSON-RPC batch: protocol 2025-03-26 only (later versions dropped them).
@@ -210,11 +206,7 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
       Subscription subscription = hub.follow(session.id, stream);
       if (auto reply = awaitResponse(subscription)) replies.push_back(std::move(*reply));
     }
-    const std::string body = replies.dump();
-    response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
+    sendJson(response, 200, replies);
     return;
   }
   response.setStatusAndReason(HTTPServerResponse::HTTP_OK);

@@ -74,11 +74,7 @@ class Health : public Poco::Net::HTTPRequestHandler {
         body = {{"status", "unavailable"}, {"database", errorCodeName(e.code())}};
       }
     }
-    const std::string text = body.dump();
-    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(text.size()));
-    response.send() << text;
+    http::sendJson(response, status, body);
   }
 
  private:
