@@ -5,6 +5,7 @@
 namespace mcpkeep::http {
 
 HttpError toHttpError(const Error& e) {
+  if (isTransient(e.code())) return HttpError(503, kServerError, "storage unavailable, retry later");
   switch (e.code()) {
     case ErrorCode::kNotFound:
       return HttpError(404, kSessionNotFound, e.what());
@@ -13,10 +14,6 @@ HttpError toHttpError(const Error& e) {
       return HttpError(400, mcp::kInvalidRequest, e.what());
     case ErrorCode::kStreamClosed:
       return HttpError(409, kServerError, e.what());
-    case ErrorCode::kBusy:
-    case ErrorCode::kIo:
-    case ErrorCode::kReadOnly:
-      return HttpError(503, kServerError, "storage unavailable, retry later");
     default:
       return HttpError(500, mcp::kInternalError, "internal error");
   }

@@ -184,9 +184,7 @@ void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, c
       }
       break;
     } catch (const Error& e) {
-      const bool may_clear = e.code() == ErrorCode::kIo || e.code() == ErrorCode::kBusy ||
-                             e.code() == ErrorCode::kReadOnly;
-      if (!may_clear || std::chrono::steady_clock::now() > give_up || isStopping()) break;
+      if (!isTransient(e.code()) || std::chrono::steady_clock::now() > give_up || isStopping()) break;
     } catch (const std::exception&) {
       break;
     }

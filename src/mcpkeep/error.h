@@ -26,6 +26,12 @@ enum class ErrorCode {
 // Returns a short stable name for a code, e.g. "not_found".
 const char* errorCodeName(ErrorCode code) noexcept;
 
+// True for storage faults that may pass (a lock held too long, an I/O error
+// or a full disk, a file made read-only): the same call may succeed later.
+inline bool isTransient(ErrorCode code) noexcept {
+  return code == ErrorCode::kBusy || code == ErrorCode::kIo || code == ErrorCode::kReadOnly;
+}
+
 // Thread safety: immutable after construction; safe to share.
 class Error : public std::runtime_error {
  public:
