@@ -25,8 +25,9 @@ void GroupCommit::exclusive(const Operation& op) {
 WriteStats GroupCommit::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   WriteStats s;
-  s.commits = commits_;
-  s.writes = writes_;
+  // One observation per committed transaction, of its number of writes.
+  s.commits = batch_sizes_.count;
+  s.writes = static_cast<int64_t>(batch_sizes_.sum);
   s.commit_seconds = commit_seconds_;
   s.batch_sizes = batch_sizes_;
   return s;
@@ -138,8 +139,6 @@ void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mu
   lock.lock();
   last_active_ = queue_.size();  // this batch and the writers waiting behind it
   if (committed) {
-    ++commits_;
-    writes_ += static_cast<int64_t>(batch.size());
     commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     batch_sizes_.observe(static_cast<double>(batch.size()));
   }

@@ -67,13 +67,6 @@ Store::Store(const std::string& path, StoreOptions options)
 }
 
 // The timer calls into this Store, so it stops before anything is torn down.
-void Histogram::observe(double value) {
-  const auto at = std::lower_bound(bounds.begin(), bounds.end(), value);
-  ++counts[static_cast<std::size_t>(at - bounds.begin())];
-  sum += value;
-  ++count;
-}
-
 Store::~Store() { impl_->stopMaintenanceTimer(); }
 
 const std::string& Store::path() const { return impl_->path; }
@@ -97,6 +90,13 @@ Retention Store::retention() const {
 
 void Store::setRetention(const Retention& retention) {
   impl_->writer->write([&](store::Connection& c) { store::writeRetention(c, retention); });
+}
+
+void Histogram::observe(double value) {
+  const auto at = std::lower_bound(bounds.begin(), bounds.end(), value);
+  ++counts[static_cast<std::size_t>(at - bounds.begin())];
+  sum += value;
+  ++count;
 }
 
 WriteStats Store::writeStats() const {
