@@ -136,32 +136,33 @@ void checkJsonContentType(const Poco::Net::HTTPRequest& request) {
 }
 
 std::string readBody(Poco::Net::HTTPServerRequest& request, const GuardOptions& options) {
-  const auto too_large = [&] {
-    return HttpError(413, kServerError,
-                     "the body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
-  };
   std::istream& in = request.stream();
   // A client sends its whole body before it reads the answer; closing on
   // unread input would reset the connection and lose the 413. So a body up
   // to a few times the limit is read and dropped (the request deadline
   // bounds the time); beyond that the connection is closed after the answer.
-  const auto refuse = [&]() -> HttpError {
+  const auto too_large = [&] {
     const Poco::Int64 drain_limit = 8 * static_cast<Poco::Int64>(options.max_body_bytes);
     if (request.hasContentLength() && request.getContentLength64() <= drain_limit) {
-      in.ignore(std::numeric_limits<std::streamsize>::max());
+      try {
+        in.ignore(std::numeric_limits<std::streamsize>::max());
+      } catch (const Poco::Exception&) {
+        // The client went: no one is left to tell.
+      }
     }
-    return too_large();
+    return HttpError(413, kServerError,
+                     "the body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
   };
   if (request.hasContentLength() &&
       request.getContentLength64() > static_cast<Poco::Int64>(options.max_body_bytes)) {
-    throw refuse();
+    throw too_large();
   }
   std::string body;
   char buffer[8192];
   try {
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
       body.append(buffer, static_cast<std::size_t>(in.gcount()));
-      if (body.size() > options.max_body_bytes) throw refuse();
+      if (body.size() > options.max_body_bytes) throw too_large();
     }
   } catch (const Poco::Exception& e) {
     // Broken chunked framing and the like.
