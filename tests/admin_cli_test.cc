@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <fstream>
 #include <sstream>
 
 #include <mcpkeep/mcpkeep.h>
@@ -68,6 +69,21 @@ TEST_CASE("check reports a sound live file with exit 0 and a corrupt or newer on
   CHECK_THAT(live.run("check").output, Catch::Contains("integrity:") && Catch::Contains("ok"));
 
   mcpkeep::test::TempDir dir;
+  // Pages after the first two overwritten: the schema reads, the b-trees do not.
+  const std::string corrupt = dir.file("corrupt.db");
+  { mcpkeep::Store store(corrupt, mcpkeep::test::testOptions()); }
+  std::string bytes = mcpkeep::test::readFile(corrupt);
+  REQUIRE(bytes.size() > 6 * 4096);
+  for (std::size_t i = 2 * 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0x5A);
+  {
+    std::ofstream out(corrupt, std::ios::binary);
+    out << bytes;
+  }
+  const auto broken = runCommand("'" MCPKEEP_BINARY "' check --db '" + corrupt + "'");
+  INFO(broken.output);
+  CHECK(broken.exit_code == 1);
+  CHECK_THAT(broken.output, Catch::Contains("restore it from a backup"));
+
   const std::string newer = dir.file("newer.db");
   { mcpkeep::Store store(newer, mcpkeep::test::testOptions()); }
   REQUIRE(runSqlite3(newer, "PRAGMA user_version = 99;").exit_code == 0);

@@ -46,30 +46,35 @@ std::map<std::string, double> samples(const std::string& text) {
   return values;
 }
 
+struct Page {
+  int status;
+  std::string content_type;
+  std::string body;
+};
+
+// GET `path` on the server (outside the MCP endpoint).
+Page fetch(uint16_t port, const std::string& path) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  Poco::Net::HTTPRequest request("GET", path);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  Page page;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), page.body);
+  page.status = response.getStatus();
+  page.content_type = response.getContentType();
+  return page;
+}
+
 }  // namespace
 
 TEST_CASE("/healthz answers ready with a database check and /healthz/live answers alive") {
   ServerFixture server;
-  {
-    Poco::Net::HTTPClientSession s("127.0.0.1", server.http.port());
-    Poco::Net::HTTPRequest request("GET", "/healthz");
-    s.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(s.receiveResponse(response), body);
-    CHECK(response.getStatus() == 200);
-    CHECK(json::parse(body) == json({{"status", "ok"}, {"database", "ok"}}));
-  }
-  {
-    Poco::Net::HTTPClientSession s("127.0.0.1", server.http.port());
-    Poco::Net::HTTPRequest request("GET", "/healthz/live");
-    s.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(s.receiveResponse(response), body);
-    CHECK(response.getStatus() == 200);
-    CHECK(json::parse(body)["status"] == "ok");
-  }
+  const Page ready = fetch(server.http.port(), "/healthz");
+  CHECK(ready.status == 200);
+  CHECK(json::parse(ready.body) == json({{"status", "ok"}, {"database", "ok"}}));
+  const Page live = fetch(server.http.port(), "/healthz/live");
+  CHECK(live.status == 200);
+  CHECK(json::parse(live.body)["status"] == "ok");
 }
 
 TEST_CASE("/metrics counts requests, sessions, events, replays and commits in Prometheus format") {
@@ -84,16 +89,11 @@ TEST_CASE("/metrics counts requests, sessions, events, replays and commits in Pr
   REQUIRE(resumed.status == 200);
   REQUIRE(client.send("DELETE", "", client.standardHeaders()).status == 200);
 
-  Poco::Net::HTTPClientSession s("127.0.0.1", server.http.port());
-  Poco::Net::HTTPRequest request("GET", "/metrics");
-  s.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::string body;
-  Poco::StreamCopier::copyToString(s.receiveResponse(response), body);
-  REQUIRE(response.getStatus() == 200);
-  CHECK(response.getContentType() == "text/plain; version=0.0.4");
-  const auto m = samples(body);
-  INFO(body);
+  const Page page = fetch(server.http.port(), "/metrics");
+  REQUIRE(page.status == 200);
+  CHECK(page.content_type == "text/plain; version=0.0.4");
+  const auto m = samples(page.body);
+  INFO(page.body);
   CHECK(m.at("mcpkeep_sessions_created_total") == 1);
   CHECK(m.at("mcpkeep_sessions_deleted_total") == 1);
   CHECK(m.at("mcpkeep_sessions") == 0);

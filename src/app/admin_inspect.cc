@@ -101,24 +101,33 @@ int check(const std::vector<std::string>& args) {
   return runAdmin("check", kCheckUsage, args, {}, {}, [](const AdminCommand& command) {
     auto db = command.openReadOnly();
     std::vector<std::string> problems;
-    SQLite::Statement integrity(*db, "PRAGMA integrity_check(20)");
-    while (integrity.executeStep()) {
-      const std::string line = integrity.getColumn(0).getString();
-      if (line != "ok") problems.push_back(line);
+    int version = 0;  // meaningful only when problems is empty
+    try {
+      SQLite::Statement integrity(*db, "PRAGMA integrity_check(20)");
+      while (integrity.executeStep()) {
+        const std::string line = integrity.getColumn(0).getString();
+        if (line != "ok") problems.push_back(line);
+      }
+      version = db->execAndGet("PRAGMA user_version").getInt();
+    } catch (const SQLite::Exception& e) {
+      problems.push_back(e.what());  // too damaged for the check to finish
     }
-    const int version = db->execAndGet("PRAGMA user_version").getInt();
     const int known = Store::schemaVersion();
     const bool ok = problems.empty() && version <= known;
     ordered_json report = {{"file", command.db()},
                            {"ok", ok},
                            {"integrity", problems.empty() ? ordered_json("ok") : ordered_json(problems)},
-                           {"schema_version", version},
+                           {"schema_version", problems.empty() ? ordered_json(version) : ordered_json(nullptr)},
                            {"this_mcpkeep_schema_version", known},
                            {"file_bytes", fileBytes(command.db())},
                            {"wal_bytes", fileBytes(command.db() + "-wal")}};
-    if (version > known) report["advice"] = "written by a newer mcpkeep: use that one";
-    if (version < known) report["advice"] = "older schema: `mcpkeep migrate` (or `serve`) upgrades it";
-    if (!problems.empty()) report["advice"] = "corrupt: restore it from a backup";
+    if (!problems.empty()) {
+      report["advice"] = "corrupt: restore it from a backup";
+    } else if (version > known) {
+      report["advice"] = "written by a newer mcpkeep: use that one";
+    } else if (version < known) {
+      report["advice"] = "older schema: `mcpkeep migrate` (or `serve`) upgrades it";
+    }
     command.printObject(report);
     return ok ? 0 : 1;
   });
