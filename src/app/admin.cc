@@ -13,11 +13,6 @@
 
 namespace mcpkeep::app {
 
-int64_t fileBytes(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-}
-
 AdminCommand::AdminCommand(const char* usage, const std::vector<std::string>& args,
                            std::vector<std::string> valued, std::vector<std::string> switches)
     : usage_(usage) {

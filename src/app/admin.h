@@ -53,9 +53,6 @@ int runAdmin(const char* name, const char* usage, const std::vector<std::string>
              std::vector<std::string> valued, std::vector<std::string> switches,
              const std::function<int(const AdminCommand&)>& body);
 
-// Size of a file in bytes, 0 if it does not exist.
-int64_t fileBytes(const std::string& path);
-
 int check(const std::vector<std::string>& args);
 int stats(const std::vector<std::string>& args);
 int sessions(const std::vector<std::string>& args);

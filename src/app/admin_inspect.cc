@@ -114,13 +114,14 @@ int check(const std::vector<std::string>& args) {
     }
     const int known = Store::schemaVersion();
     const bool ok = problems.empty() && version <= known;
+    const Store::FileSizes sizes = Store::fileSizes(command.db());
     ordered_json report = {{"file", command.db()},
                            {"ok", ok},
                            {"integrity", problems.empty() ? ordered_json("ok") : ordered_json(problems)},
                            {"schema_version", problems.empty() ? ordered_json(version) : ordered_json(nullptr)},
                            {"this_mcpkeep_schema_version", known},
-                           {"file_bytes", fileBytes(command.db())},
-                           {"wal_bytes", fileBytes(command.db() + "-wal")}};
+                           {"file_bytes", sizes.database_bytes},
+                           {"wal_bytes", sizes.wal_bytes}};
     if (!problems.empty()) {
       report["advice"] = "corrupt: restore it from a backup";
     } else if (version > known) {
@@ -136,9 +137,10 @@ int check(const std::vector<std::string>& args) {
 int stats(const std::vector<std::string>& args) {
   return runAdmin("stats", kStatsUsage, args, {}, {}, [](const AdminCommand& command) {
     auto db = command.openReadOnly();
+    const Store::FileSizes sizes = Store::fileSizes(command.db());
     ordered_json report = {{"file", command.db()},
-                           {"file_bytes", fileBytes(command.db())},
-                           {"wal_bytes", fileBytes(command.db() + "-wal")},
+                           {"file_bytes", sizes.database_bytes},
+                           {"wal_bytes", sizes.wal_bytes},
                            {"sessions", std::stoll(scalar(*db, "SELECT count(*) FROM sessions"))}};
     ordered_json streams = ordered_json::object();
     SQLite::Statement by_state(*db, "SELECT state, count(*) FROM streams GROUP BY state ORDER BY state");

@@ -52,7 +52,7 @@ StoreOptions adminOptions() {
 // Progress of a VACUUM in WAL mode: it writes the new copy of every page to
 // the WAL, so the WAL's growth against the file's size tells how far it is.
 struct VacuumProgress {
-  std::string wal;
+  std::string db;
   double total_bytes;
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
 
@@ -61,7 +61,7 @@ struct VacuumProgress {
     const auto now = std::chrono::steady_clock::now();
     if (now - p->last >= std::chrono::seconds(1)) {
       p->last = now;
-      const double done = std::min(1.0, static_cast<double>(fileBytes(p->wal)) / p->total_bytes);
+      const double done = std::min(1.0, static_cast<double>(Store::fileSizes(p->db).wal_bytes) / p->total_bytes);
       std::cerr << "vacuum: about " << static_cast<int>(done * 100) << "%" << std::endl;
     }
     return 0;  // go on
@@ -83,17 +83,18 @@ int expire(const std::vector<std::string>& args) {
 int vacuum(const std::vector<std::string>& args) {
   return runAdmin("vacuum", kVacuumUsage, args, {}, {}, [](const AdminCommand& command) {
     { Store check(command.db(), adminOptions()); }  // a sound file of a schema we know
-    const int64_t before = fileBytes(command.db());
+    const int64_t before = Store::fileSizes(command.db()).database_bytes;
     SQLite::Database db(command.db(), SQLite::OPEN_READWRITE, 60000);
-    VacuumProgress progress{command.db() + "-wal", std::max(1.0, static_cast<double>(before))};
+    VacuumProgress progress{command.db(), std::max(1.0, static_cast<double>(before))};
     sqlite3_progress_handler(db.getHandle(), 100000, &VacuumProgress::tick, &progress);
     const auto started = std::chrono::steady_clock::now();
     db.exec("VACUUM");
     sqlite3_progress_handler(db.getHandle(), 0, nullptr, nullptr);
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const Store::FileSizes after = Store::fileSizes(command.db());
     command.printObject({{"file_bytes_before", before},
-                         {"file_bytes_after", fileBytes(command.db())},
-                         {"wal_bytes", fileBytes(command.db() + "-wal")},
+                         {"file_bytes_after", after.database_bytes},
+                         {"wal_bytes", after.wal_bytes},
                          {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
     return 0;
   });

@@ -1,7 +1,5 @@
 #include "http/metrics.h"
 
-#include <sys/stat.h>
-
 #include <set>
 #include <sstream>
 
@@ -14,11 +12,6 @@ const std::set<std::string> kRpcMethods = {
     "initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
     "resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
     "resources/unsubscribe", "completion/complete", "logging/setLevel"};
-
-int64_t fileBytes(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-}
 
 class Writer {
  public:
@@ -105,10 +98,9 @@ std::string Metrics::exposition(const Store& store, int connections) const {
   w.histogram("mcpkeep_commit_seconds", "Time from BEGIN to the end of COMMIT per transaction.",
               writes.commit_seconds);
   w.histogram("mcpkeep_commit_batch_size", "Writes per committed transaction (group commit).", writes.batch_sizes);
-  w.metric("mcpkeep_database_bytes", "gauge", "Size of the database file.",
-           static_cast<double>(fileBytes(store.path())));
-  w.metric("mcpkeep_wal_bytes", "gauge", "Size of the WAL file.",
-           static_cast<double>(fileBytes(store.path() + "-wal")));
+  const Store::FileSizes sizes = Store::fileSizes(store.path());
+  w.metric("mcpkeep_database_bytes", "gauge", "Size of the database file.", static_cast<double>(sizes.database_bytes));
+  w.metric("mcpkeep_wal_bytes", "gauge", "Size of the WAL file.", static_cast<double>(sizes.wal_bytes));
   return w.text();
 }
 

@@ -81,6 +81,13 @@ class Store {
   // Migration version this library writes (PRAGMA user_version).
   static int schemaVersion();
 
+  // Sizes of a database file and of its WAL (0 for one that does not exist).
+  struct FileSizes {
+    int64_t database_bytes = 0;
+    int64_t wal_bytes = 0;
+  };
+  static FileSizes fileSizes(const std::string& path);
+
   // ---- Sessions --------------------------------------------------------
 
   // Creates a session with a fresh 128-bit random id, and its standalone stream.

@@ -2,6 +2,8 @@
 // methods live in sessions.cc, streams.cc, events.cc and maintenance.cc.
 #include <mcpkeep/store.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "log/log.h"
@@ -70,6 +72,14 @@ Store::Store(const std::string& path, StoreOptions options)
 Store::~Store() { impl_->stopMaintenanceTimer(); }
 
 const std::string& Store::path() const { return impl_->path; }
+
+Store::FileSizes Store::fileSizes(const std::string& path) {
+  const auto bytes = [](const std::string& file) -> int64_t {
+    struct stat st;
+    return ::stat(file.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+  };
+  return {bytes(path), bytes(path + "-wal")};
+}
 
 int Store::schemaVersion() { return store::latestVersion(store::embeddedMigrations()); }
 
