@@ -1,5 +1,6 @@
 #include "log/log.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <Poco/AutoPtr.h>
@@ -96,12 +97,11 @@ void configure(const std::string& level, Format format) {
   }
   Poco::AutoPtr<Poco::Channel> console(new Poco::ConsoleChannel);  // std::clog: stderr
   Poco::AutoPtr<Poco::Channel> channel(new Poco::FormattingChannel(formatter, console));
-  Poco::Logger& root = Poco::Logger::get("mcpkeep");
-  root.setChannel(channel);
-  root.setLevel(level == "info" ? "information" : level);
-  // Loggers made before this keep their own settings: pass these down.
+  // For "mcpkeep" and every logger under it made so far; later ones take
+  // their parent's settings when made.
+  Poco::Logger::get("mcpkeep");
   Poco::Logger::setChannel("mcpkeep", channel);
-  Poco::Logger::setLevel("mcpkeep", root.getLevel());
+  Poco::Logger::setLevel("mcpkeep", Poco::Logger::parseLevel(level == "info" ? "information" : level));
 }
 
 void write(const char* logger, Poco::Message::Priority priority, const std::string& event,
