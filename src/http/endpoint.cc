@@ -41,9 +41,11 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
     ~RequestDone() {
       const int status = static_cast<int>(response.getStatus());
       metrics.request(request.getMethod(), status);
-      log::debug(kLogger, "request", {{"method", request.getMethod()},
-                                      {"status", std::to_string(status)},
-                                      {"session", request.get("Mcp-Session-Id", "")}});
+      if (log::enabled(kLogger, Poco::Message::PRIO_DEBUG)) {
+        log::debug(kLogger, "request", {{"method", request.getMethod()},
+                                        {"status", std::to_string(status)},
+                                        {"session", request.get("Mcp-Session-Id", "")}});
+      }
     }
     Metrics& metrics;
   } request_done{request, response, *options_.metrics};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
@@ -81,6 +82,15 @@ class JsonFormatter : public Poco::Formatter {
   }
 };
 
+// Poco's lookup by name takes a global lock; its loggers live as long as
+// the process, so each thread remembers what it found (names are literals).
+Poco::Logger& loggerNamed(const char* name) {
+  thread_local std::unordered_map<const char*, Poco::Logger*> found;
+  Poco::Logger*& logger = found[name];
+  if (logger == nullptr) logger = &Poco::Logger::get(name);
+  return *logger;
+}
+
 }  // namespace
 
 void configure(const std::string& level, Format format) {
@@ -104,9 +114,13 @@ void configure(const std::string& level, Format format) {
   Poco::Logger::setLevel("mcpkeep", Poco::Logger::parseLevel(level == "info" ? "information" : level));
 }
 
+bool enabled(const char* logger, Poco::Message::Priority priority) {
+  return loggerNamed(logger).is(priority);
+}
+
 void write(const char* logger, Poco::Message::Priority priority, const std::string& event,
            std::initializer_list<Field> fields) {
-  Poco::Logger& l = Poco::Logger::get(logger);
+  Poco::Logger& l = loggerNamed(logger);
   if (!l.is(priority)) return;
   Poco::Message message(logger, event, priority);
   std::string names;

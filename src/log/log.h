@@ -25,6 +25,10 @@ enum class Format { kText, kJson };
 // std::invalid_argument for an unknown level.
 void configure(const std::string& level, Format format);
 
+// Whether `logger` writes lines of `priority`: lets a hot path skip
+// building fields for a line no one will see.
+bool enabled(const char* logger, Poco::Message::Priority priority);
+
 // Logs `event` (a short fixed phrase, e.g. "session started") with fields.
 void write(const char* logger, Poco::Message::Priority priority, const std::string& event,
            std::initializer_list<Field> fields = {});
