@@ -105,6 +105,13 @@ TEST_CASE("stats counts sessions, streams by state and events, with sizes and re
   CHECK(s["retention_max_events"] == 1000);
   CHECK(s["oldest_event"].is_string());
   CHECK(s["file_bytes"].get<int64_t>() > 0);
+
+  // Another SQLite file: one line naming it, exit 1.
+  const std::string other = live.dir.file("other.db");
+  REQUIRE(runSqlite3(other, "CREATE TABLE notes (text);").exit_code == 0);
+  const auto refused = runCommand("'" MCPKEEP_BINARY "' stats --db '" + other + "'");
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.output, Catch::Contains(other) && Catch::Contains("is it an mcpkeep database?"));
 }
 
 TEST_CASE("sessions lists idle longest first and filters by --idle-over") {

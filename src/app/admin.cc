@@ -86,13 +86,14 @@ void AdminCommand::printRows(const std::vector<std::string>& columns,
 int runAdmin(const char* name, const char* usage, const std::vector<std::string>& args,
              std::vector<std::string> valued, std::vector<std::string> switches,
              const std::function<int(const AdminCommand&)>& body) {
+  std::unique_ptr<AdminCommand> command;
   try {
-    const AdminCommand command(usage, args, std::move(valued), std::move(switches));
-    if (command.help()) {
+    command = std::make_unique<AdminCommand>(usage, args, std::move(valued), std::move(switches));
+    if (command->help()) {
       std::cout << usage;
       return 0;
     }
-    return body(command);
+    return body(*command);
   } catch (const Usage& e) {
     std::cerr << "mcpkeep " << name << ": " << e.what() << "\n\n" << usage;
     return 2;
@@ -100,7 +101,9 @@ int runAdmin(const char* name, const char* usage, const std::vector<std::string>
     std::cerr << "mcpkeep " << name << ": " << e.what() << "\n";
     return 1;
   } catch (const SQLite::Exception& e) {
-    std::cerr << "mcpkeep " << name << ": " << e.what() << "\n";
+    // E.g. "no such table: sessions": not a database of ours, or damaged.
+    std::cerr << "mcpkeep " << name << ": " << command->db() << ": " << e.what()
+              << " (is it an mcpkeep database? `mcpkeep check` tells)\n";
     return 1;
   }
 }
