@@ -42,7 +42,7 @@ TEST_CASE("a tool that closes its SSE stream is answered on the resumed stream")
   CHECK(first.status == 200);
   REQUIRE(first.events.size() == 2);  // the priming event, then a retry hint
   CHECK(first.events[0].data.empty());
-  CHECK(first.events[1].retry == 1000);
+  CHECK(first.events[1].retry == mcpkeep::HttpOptions().retry.count());
   CHECK(first.events[1].id.empty());
   CHECK(first.response(7).is_null());
 
@@ -64,7 +64,7 @@ TEST_CASE("with close_streams_after clients poll: every event arrives once and i
   int connections = 1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!isResponse(seen.back(), 9) && std::chrono::steady_clock::now() < deadline) {
-    REQUIRE(seen.back().retry == 1000);  // each closed stream says when to come back
+    REQUIRE(seen.back().retry == options.retry.count());  // each closed stream says when to come back
     reply = client.get({{"Last-Event-ID", lastId(seen, "")}}, SIZE_MAX);
     REQUIRE(reply.status == 200);
     seen.insert(seen.end(), reply.events.begin(), reply.events.end());

@@ -38,7 +38,7 @@ TEST_CASE("initialize answers on an SSE stream with a session id and a priming e
   const auto priming = reply.events[0];
   CHECK(priming.data.empty());
   CHECK(mcpkeep::EventId::parse(priming.id));
-  CHECK(priming.retry == 1000);
+  CHECK(priming.retry == mcpkeep::HttpOptions().retry.count());
   const json result = reply.response(1)["result"];
   CHECK(result["protocolVersion"] == "2025-11-25");
   CHECK(result["serverInfo"]["name"] == "mcpkeep");

@@ -32,6 +32,9 @@ const char kServeUsage[] =
     "  --auth-token TOKEN       require a bearer token     [MCPKEEP_AUTH_TOKEN, none]\n"
     "  --close-streams-after S  close SSE streams after S seconds; clients resume\n"
     "                           with Last-Event-ID        [MCPKEEP_CLOSE_STREAMS_AFTER, never]\n"
+    "  --sse-retry MS           SSE retry hint: clients reconnect after MS, and with\n"
+    "                           default settings ride out a restart of 2 x MS\n"
+    "                                                      [MCPKEEP_SSE_RETRY, 6000]\n"
     "  --responses MODE         sse | json: how requests are answered\n"
     "                                                      [MCPKEEP_RESPONSES, sse]\n"
     "  --log-level LEVEL        error | warning | notice | info | debug\n"
@@ -59,7 +62,7 @@ const char kServeUsage[] =
 
 const std::vector<std::string> kSettingNames = {
     "db", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
-    "auth-token", "close-streams-after", "responses", "log-level", "log-format", "max-body-bytes",
+    "auth-token", "close-streams-after", "sse-retry", "responses", "log-level", "log-format", "max-body-bytes",
     "max-header-bytes", "max-connections", "max-sessions", "max-streams-per-session",
     "request-timeout", "idle-timeout", "busy-timeout"};
 
@@ -119,6 +122,7 @@ void readHttp(const Settings& s, HttpOptions& http) {
   if (s.has("allowed-origins")) http.allowed_origins = splitList(s.get("allowed-origins"));
   if (s.has("auth-token")) http.auth_token = s.get("auth-token");
   if (s.has("close-streams-after")) http.close_streams_after = s.seconds("close-streams-after");
+  if (s.has("sse-retry")) http.retry = std::chrono::milliseconds(s.positive("sse-retry"));
   http.json_responses = s.oneOf("responses", {"sse", "json"}, "sse") == "json";
   if (s.has("max-body-bytes")) http.max_body_bytes = static_cast<std::size_t>(s.positive("max-body-bytes"));
   if (s.has("max-header-bytes")) http.max_header_bytes = static_cast<std::size_t>(s.positive("max-header-bytes"));

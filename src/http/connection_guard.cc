@@ -1,5 +1,9 @@
 #include "http/connection_guard.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <memory>
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -8,8 +12,9 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServerConnection.h>
 
-#include "mcp/json_rpc.h"
+#include "http/framing.h"
 #include "http/http_error.h"
+#include "mcp/json_rpc.h"
 
 namespace mcpkeep::http {
 
@@ -36,6 +41,26 @@ std::string refusal(int max_connections) {
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
+// Ends a connection without losing its last answer. When the last
+// descriptor of a socket with unread input is closed, the kernel resets the
+// connection, and a reset can destroy an answer the client has not read yet
+// (a 413 or 403 sent before the body, a refusal). So on a descriptor of its
+// own: stop sending (the client sees the end), read and drop what the
+// client still sends until it closes, for at most a second, then close.
+void lingeringClose(int fd) {
+  if (fd < 0) return;
+  ::shutdown(fd, SHUT_WR);
+  const auto deadline = Clock::now() + std::chrono::seconds(1);
+  char buffer[16384];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd ready{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0) break;
+    if (::recv(fd, buffer, sizeof buffer, 0) <= 0) break;
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
 thread_local ConnectionGuard::Watched* ConnectionGuard::current_ = nullptr;
@@ -58,6 +83,9 @@ class ConnectionGuard::Connection : public Poco::Net::TCPServerConnection {
       guard_.watched_.insert(&watched);
     }
     current_ = &watched;
+    // Poco closes the socket when its HTTP session ends; this descriptor
+    // keeps the connection for the lingering close.
+    const int own_fd = ::dup(socket().impl()->sockfd());
     try {
       const Poco::Timespan idle(std::chrono::duration_cast<std::chrono::microseconds>(
                                     guard_.limits_.idle_timeout).count());
@@ -72,23 +100,19 @@ class ConnectionGuard::Connection : public Poco::Net::TCPServerConnection {
       std::lock_guard<std::mutex> lock(guard_.mutex_);
       guard_.watched_.erase(&watched);
     }
+    lingeringClose(own_fd);
     --guard_.active_;
   }
 
  private:
-  // Answers 503 and closes, after reading what the client sent (closing
-  // with unread input would reset the connection and lose the answer).
+  // Answers 503 and closes.
   void refuse() {
     try {
       const std::string answer = refusal(guard_.limits_.max_connections);
       socket().sendBytes(answer.data(), static_cast<int>(answer.size()));
-      socket().shutdownSend();
-      socket().setReceiveTimeout(Poco::Timespan(1, 0));
-      char buffer[4096];
-      for (int i = 0; i < 16 && socket().receiveBytes(buffer, sizeof buffer) > 0; ++i) {
-      }
     } catch (const Poco::Exception&) {
     }
+    lingeringClose(::dup(socket().impl()->sockfd()));
   }
 
   ConnectionGuard& guard_;
@@ -105,38 +129,51 @@ class ConnectionGuard::Factory : public Poco::Net::TCPServerConnectionFactory {
   ConnectionGuard& guard_;
 };
 
-// The handlers given, each wrapped so that its return, however it ends,
-// re-arms the connection's deadline for the next request.
+// The handlers given, each wrapped in the framing rule (framing.h) and so
+// that its return, however it ends, re-arms the connection's deadline for
+// the next request.
 class ConnectionGuard::Handlers : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit Handlers(Poco::Net::HTTPRequestHandlerFactory::Ptr inner) : inner_(std::move(inner)) {}
+  Handlers(Poco::Net::HTTPRequestHandlerFactory::Ptr inner, int64_t drain_limit)
+      : inner_(std::move(inner)), drain_limit_(drain_limit) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
-    return new Handled(inner_->createRequestHandler(request));
+    const Framing framing(request, drain_limit_);
+    return new Handled(framing, framing.problem() ? nullptr : inner_->createRequestHandler(request));
   }
 
  private:
   class Handled : public Poco::Net::HTTPRequestHandler {
    public:
-    explicit Handled(Poco::Net::HTTPRequestHandler* inner) : inner_(inner) {}
+    Handled(Framing framing, Poco::Net::HTTPRequestHandler* inner) : framing_(std::move(framing)), inner_(inner) {}
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
-      struct Done {
-        ~Done() { ConnectionGuard::responseDone(); }
-      } done;
-      inner_->handleRequest(request, response);
+      framing_.prepare(response);
+      {
+        struct Done {
+          ~Done() { ConnectionGuard::responseDone(); }
+        } done;
+        if (!inner_) {
+          sendError(response, 400, kServerError, "malformed request framing: " + *framing_.problem());
+          return;
+        }
+        inner_->handleRequest(request, response);
+      }
+      framing_.finish(request, response);
     }
 
    private:
+    const Framing framing_;
     std::unique_ptr<Poco::Net::HTTPRequestHandler> inner_;
   };
 
   Poco::Net::HTTPRequestHandlerFactory::Ptr inner_;
+  const int64_t drain_limit_;
 };
 
 ConnectionGuard::ConnectionGuard(ConnectionLimits limits, Poco::Net::HTTPServerParams::Ptr params,
                                  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
-    : limits_(limits), params_(std::move(params)), handlers_(new Handlers(std::move(handlers))) {
+    : limits_(limits), params_(std::move(params)), handlers_(new Handlers(std::move(handlers), limits.drain_limit)) {
   watchdog_ = std::thread([this] { watch(); });
 }
 

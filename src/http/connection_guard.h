@@ -9,7 +9,13 @@
 //    blocked read;
 //  - send and receive timeouts on every socket, so a client that stops
 //    reading cannot hold a thread either;
-//  - abortAll(), which ends every connection (server stop).
+//  - abortAll(), which ends every connection (server stop);
+//  - the framing rule of framing.h, applied around every request handler:
+//    ambiguous framing is refused, a body a handler did not read is dropped
+//    or the connection closed, so no body is ever read as a request;
+//  - a lingering close: a connection the server ends stops sending first
+//    and reads what the client still sends for a moment, so the last
+//    answer is not lost to a reset.
 // It wraps the request handlers it is given, so each one's return re-arms
 // the deadline for the connection's next request.
 //
@@ -35,6 +41,7 @@ struct ConnectionLimits {
   int max_connections;
   std::chrono::milliseconds request_timeout;  // to receive headers and body
   std::chrono::milliseconds idle_timeout;     // keep-alive wait, socket send/receive
+  int64_t drain_limit;  // bodies up to this a handler left unread are dropped; larger ones close
 };
 
 class ConnectionGuard {

@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include "http/connection_guard.h"
+#include "http/cors.h"
 #include "http/http_error.h"
 #include "http/sse.h"
 #include "log/log.h"
@@ -19,19 +20,6 @@ using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
 constexpr const char* kLogger = "mcpkeep.http";
-
-void sendJson(HTTPServerResponse& response, int status, const json& body) {
-  const std::string text = body.dump();
-  response.setStatusAndReason(static_cast<HTTPServerResponse::HTTPStatus>(status));
-  response.setContentType("application/json");
-  response.setContentLength(static_cast<std::streamsize>(text.size()));
-  response.send() << text;
-}
-
-void sendError(HTTPServerResponse& response, int status, int rpc_code, const std::string& message) {
-  if (status == 401) response.set("WWW-Authenticate", "Bearer");
-  sendJson(response, status, mcp::errorMessage(nullptr, rpc_code, message));
-}
 
 void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) {
   // However it ends: counted, and one debug line.
@@ -51,9 +39,13 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
   } request_done{request, response, *options_.metrics};
   try {
     checkHeaderSize(request, options_.guards);
-    checkHostAndOrigin(request, options_.guards);
-    checkAuth(request, options_.guards);
+    addCorsHeaders(response, checkHostAndOrigin(request, options_.guards));
     const std::string& method = request.getMethod();
+    if (method == "OPTIONS") {  // before auth: browsers send no credentials in a preflight
+      answerOptions(request, response);
+      return;
+    }
+    checkAuth(request, options_.guards);
     if (method == "POST") {
       post(request, response);
     } else if (method == "GET") {
@@ -61,7 +53,7 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
     } else if (method == "DELETE") {
       remove(request, response);
     } else {
-      response.set("Allow", "GET, POST, DELETE");
+      response.set("Allow", "GET, POST, DELETE, OPTIONS");
       throw HttpError(405, kServerError, "method " + method + " is not allowed here");
     }
     return;

@@ -81,11 +81,4 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   bool resumed_ = false;  // this request resumes a stream (Last-Event-ID)
 };
 
-// Writes `body` as an application/json response with `status`.
-void sendJson(Poco::Net::HTTPServerResponse& response, int status, const nlohmann::json& body);
-
-// Writes a JSON-RPC error body with `status`.
-void sendError(Poco::Net::HTTPServerResponse& response, int status, int rpc_code,
-               const std::string& message);
-
 }  // namespace mcpkeep::http

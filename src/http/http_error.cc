@@ -19,4 +19,18 @@ HttpError toHttpError(const Error& e) {
   }
 }
 
+void sendJson(Poco::Net::HTTPServerResponse& response, int status, const nlohmann::json& body) {
+  const std::string text = body.dump();
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  response.setContentType("application/json");
+  response.setContentLength(static_cast<std::streamsize>(text.size()));
+  response.send() << text;
+}
+
+void sendError(Poco::Net::HTTPServerResponse& response, int status, int rpc_code,
+               const std::string& message) {
+  if (status == 401) response.set("WWW-Authenticate", "Bearer");
+  sendJson(response, status, mcp::errorMessage(nullptr, rpc_code, message));
+}
+
 }  // namespace mcpkeep::http

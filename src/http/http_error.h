@@ -1,10 +1,11 @@
 // http::HttpError, and the one table from errors to HTTP statuses and
-// JSON-RPC error bodies.
+// JSON-RPC error bodies, and the writers of JSON answers.
 #pragma once
 
 #include <stdexcept>
 #include <string>
 
+#include <Poco/Net/HTTPServerResponse.h>
 #include <nlohmann/json.hpp>
 
 #include <mcpkeep/error.h>
@@ -32,5 +33,12 @@ constexpr int kSessionNotFound = -32001;
 // The HttpError for a store error. Internal errors say only "internal error";
 // their detail belongs in the log.
 HttpError toHttpError(const Error& error);
+
+// Writes `body` as an application/json response with `status`.
+void sendJson(Poco::Net::HTTPServerResponse& response, int status, const nlohmann::json& body);
+
+// Writes a JSON-RPC error body (id null) with `status`.
+void sendError(Poco::Net::HTTPServerResponse& response, int status, int rpc_code,
+               const std::string& message);
 
 }  // namespace mcpkeep::http

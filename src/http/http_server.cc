@@ -164,7 +164,8 @@ void HttpServer::start() {
   params->setTimeout(idle);
   params->setServerName("mcpkeep");
   s.guard = std::make_unique<http::ConnectionGuard>(
-      http::ConnectionLimits{o.max_connections, o.request_timeout, o.idle_timeout}, params,
+      http::ConnectionLimits{o.max_connections, o.request_timeout, o.idle_timeout,
+                             static_cast<int64_t>(o.max_body_bytes)}, params,
       new Router(s.mcp, o.path, s.endpoint_options, [&s] { return s.guard->connections(); }));
   s.server = std::make_unique<Poco::Net::TCPServer>(s.guard->factory(), s.pool, socket, params);
   s.server->start();

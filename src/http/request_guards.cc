@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <limits>
 
 #include <Poco/Exception.h>
-
 #include <Poco/URI.h>
 
+#include "http/framing.h"
 #include "http/http_error.h"
 #include "mcp/json_rpc.h"
 #include "mcp/protocol_version.h"
@@ -52,7 +51,7 @@ void checkHeaderSize(const Poco::Net::HTTPRequest& request, const GuardOptions& 
   }
 }
 
-void checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOptions& options) {
+std::string checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOptions& options) {
   if (options.loopback_only) {
     // (HTTPRequest::getHost() throws when the header is missing.)
     if (!request.has("Host")) throw HttpError(400, kServerError, "the Host header is required");
@@ -63,11 +62,11 @@ void checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOption
                       "(DNS rebinding protection)");
     }
   }
-  if (!request.has("Origin")) return;
+  if (!request.has("Origin")) return std::string();
   const std::string origin = request.get("Origin");
   if (std::find(options.allowed_origins.begin(), options.allowed_origins.end(), origin) !=
       options.allowed_origins.end()) {
-    return;
+    return origin;
   }
   try {
     const Poco::URI uri(origin);
@@ -76,7 +75,7 @@ void checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOption
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     if (options.loopback_only && (scheme == "http" || scheme == "https") &&
         isLoopbackHostName(host)) {
-      return;
+      return origin;
     }
   } catch (const Poco::Exception&) {
     // A malformed Origin is not allowed.
@@ -136,33 +135,24 @@ void checkJsonContentType(const Poco::Net::HTTPRequest& request) {
 }
 
 std::string readBody(Poco::Net::HTTPServerRequest& request, const GuardOptions& options) {
-  std::istream& in = request.stream();
-  // A client sends its whole body before it reads the answer; closing on
-  // unread input would reset the connection and lose the 413. So a body up
-  // to a few times the limit is read and dropped (the request deadline
-  // bounds the time); beyond that the connection is closed after the answer.
-  const auto too_large = [&] {
-    const Poco::Int64 drain_limit = 8 * static_cast<Poco::Int64>(options.max_body_bytes);
-    if (request.hasContentLength() && request.getContentLength64() <= drain_limit) {
-      try {
-        in.ignore(std::numeric_limits<std::streamsize>::max());
-      } catch (const Poco::Exception&) {
-        // The client went: no one is left to tell.
-      }
-    }
-    return HttpError(413, kServerError,
-                     "the body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
-  };
+  // Without Content-Length or Transfer-Encoding there is no body (RFC 9112
+  // 6.3); Poco's stream would read on into the next request.
+  if (!hasBody(request)) return std::string();
+  // What is left unread when this refuses is dropped or the connection
+  // closed by the framing rule (framing.h).
+  const HttpError too_large(413, kServerError,
+                            "the body is larger than " + std::to_string(options.max_body_bytes) + " bytes");
   if (request.hasContentLength() &&
       request.getContentLength64() > static_cast<Poco::Int64>(options.max_body_bytes)) {
-    throw too_large();
+    throw too_large;
   }
+  std::istream& in = request.stream();
   std::string body;
   char buffer[8192];
   try {
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
       body.append(buffer, static_cast<std::size_t>(in.gcount()));
-      if (body.size() > options.max_body_bytes) throw too_large();
+      if (body.size() > options.max_body_bytes) throw too_large;
     }
   } catch (const Poco::Exception& e) {
     // Broken chunked framing and the like.

@@ -22,8 +22,9 @@ struct GuardOptions {
 // 431 when the header section (names and values) is over max_header_bytes.
 void checkHeaderSize(const Poco::Net::HTTPRequest& request, const GuardOptions& options);
 
-// Host (when bound to loopback) and Origin: 403 when not allowed.
-void checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOptions& options);
+// Host (when bound to loopback) and Origin: 403 when not allowed. Returns
+// the allowed Origin, or empty when the request has none.
+std::string checkHostAndOrigin(const Poco::Net::HTTPRequest& request, const GuardOptions& options);
 
 // 401 unless the bearer token matches (compared in constant time).
 void checkAuth(const Poco::Net::HTTPRequest& request, const GuardOptions& options);
@@ -34,7 +35,7 @@ void checkAccept(const Poco::Net::HTTPRequest& request, const std::vector<std::s
 // 415 unless Content-Type is application/json.
 void checkJsonContentType(const Poco::Net::HTTPRequest& request);
 
-// The body; 413 beyond max_body_bytes.
+// The body, empty when the request has none; 413 beyond max_body_bytes.
 std::string readBody(Poco::Net::HTTPServerRequest& request, const GuardOptions& options);
 
 // The Mcp-Session-Id header; 400 when missing or not visible ASCII.

@@ -56,9 +56,12 @@ struct HttpOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};
   // A comment is written on an SSE stream idle this long. Default: 15 s.
   std::chrono::milliseconds keep_alive_interval{std::chrono::seconds(15)};
-  // The SSE retry hint: how long clients wait before reconnecting.
-  // Default: 1 s.
-  std::chrono::milliseconds retry{std::chrono::seconds(1)};
+  // The SSE retry hint: how long clients wait before reconnecting a lost
+  // stream, after a crash, a restart or a stream the server let go. The
+  // official SDK clients wait exactly this long and, by default, try twice,
+  // so they ride out a restart of up to about twice this. Default: 6 s
+  // (a 10 s restart, with room).
+  std::chrono::milliseconds retry{std::chrono::seconds(6)};
   // When above zero, an SSE stream open this long is closed with a retry
   // hint once the client holds an event id of it; the client resumes with
   // Last-Event-ID (SEP-1699 polling), so long calls and idle sessions hold

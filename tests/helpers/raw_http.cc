@@ -45,21 +45,43 @@ std::string RawHttp::readUntilClosed(std::chrono::milliseconds wait) {
   return out;
 }
 
+namespace {
+
+// The length of the whole response at the start of `in` (headers, and a
+// Content-Length or chunked body), or 0 while it is incomplete.
+std::size_t completeResponseLength(const std::string& in) {
+  const auto end = in.find("\r\n\r\n");
+  if (end == std::string::npos) return 0;
+  const std::string head = in.substr(0, end + 2);
+  const std::size_t body = end + 4;
+  if (head.find("Transfer-Encoding: chunked\r\n") != std::string::npos) {
+    std::size_t at = body;
+    for (;;) {
+      const auto line_end = in.find("\r\n", at);
+      if (line_end == std::string::npos) return 0;
+      const std::size_t size = std::stoul(in.substr(at, line_end - at), nullptr, 16);
+      at = line_end + 2 + size + 2;  // the data and its CRLF (or the final CRLF)
+      if (in.size() < at) return 0;
+      if (size == 0) return at;
+    }
+  }
+  std::size_t length = 0;
+  const auto at = head.find("Content-Length: ");
+  if (at != std::string::npos) length = std::stoul(head.substr(at + 16));
+  return in.size() >= body + length ? body + length : 0;
+}
+
+}  // namespace
+
 std::string RawHttp::readResponse(std::chrono::milliseconds wait) {
   const auto deadline = Clock::now() + wait;
   std::string& in = pending_;
   char buffer[8192];
   for (;;) {
-    const auto end = in.find("\r\n\r\n");
-    if (end != std::string::npos) {
-      std::size_t length = 0;
-      const auto at = in.find("Content-Length: ");
-      if (at != std::string::npos && at < end) length = std::stoul(in.substr(at + 16));
-      if (in.size() >= end + 4 + length) {
-        std::string response = in.substr(0, end + 4 + length);
-        in.erase(0, end + 4 + length);
-        return response;
-      }
+    if (const std::size_t length = completeResponseLength(in)) {
+      std::string response = in.substr(0, length);
+      in.erase(0, length);
+      return response;
     }
     if (Clock::now() >= deadline) return std::string();
     try {
@@ -67,6 +89,29 @@ std::string RawHttp::readResponse(std::chrono::milliseconds wait) {
       const int n = socket_.receiveBytes(buffer, sizeof buffer);
       if (n <= 0) return std::string();
       in.append(buffer, static_cast<std::size_t>(n));
+    } catch (const Poco::TimeoutException&) {
+    } catch (const Poco::Exception&) {
+      return std::string();
+    }
+  }
+}
+
+std::string RawHttp::readHead(std::chrono::milliseconds wait) {
+  const auto deadline = Clock::now() + wait;
+  char buffer[8192];
+  for (;;) {
+    const auto end = pending_.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      std::string head = pending_.substr(0, end + 4);
+      pending_.erase(0, end + 4);
+      return head;
+    }
+    if (Clock::now() >= deadline) return std::string();
+    try {
+      socket_.setReceiveTimeout(Poco::Timespan(0, 100'000));
+      const int n = socket_.receiveBytes(buffer, sizeof buffer);
+      if (n <= 0) return std::string();
+      pending_.append(buffer, static_cast<std::size_t>(n));
     } catch (const Poco::TimeoutException&) {
     } catch (const Poco::Exception&) {
       return std::string();

@@ -21,8 +21,13 @@ class RawHttp {
   // what arrived.
   std::string readUntilClosed(std::chrono::milliseconds wait = std::chrono::seconds(10));
 
-  // Reads one whole response (headers and a Content-Length body).
+  // Reads one whole response (headers, and a Content-Length or chunked
+  // body, raw); empty when none arrives within `wait`.
   std::string readResponse(std::chrono::milliseconds wait = std::chrono::seconds(10));
+
+  // Reads a response's status line and headers only (for a stream that
+  // goes on); empty when they do not arrive within `wait`.
+  std::string readHead(std::chrono::milliseconds wait = std::chrono::seconds(10));
 
   // True once the server has closed the connection (a read returned 0 or
   // failed), waiting at most `wait`.
