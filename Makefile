@@ -58,7 +58,7 @@ sanitize: deps
 # The libFuzzer targets (tests/fuzz), built with clang in $(BUILD)-fuzz, each
 # run FUZZ_SECONDS from its checked-in seed corpus (CI runs this too).
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = fuzz_json_rpc fuzz_http_request fuzz_event_id fuzz_sse
+FUZZ_TARGETS = fuzz_json_rpc fuzz_http_request fuzz_http_connection fuzz_event_id fuzz_sse
 fuzz: deps
 	@$(MAKE) --no-print-directory deps PACKAGES="clang libclang-rt-14-dev"
 	cmake -S . -B $(BUILD)-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

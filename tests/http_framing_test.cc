@@ -71,6 +71,14 @@ std::string header(const std::string& response, const std::string& name) {
   return head.substr(start, head.find("\r\n", start) - start);
 }
 
+// What a well-behaved client sends in a session.
+Headers mcpHeaders(const std::string& session_id) {
+  return {{"Content-Type", "application/json"},
+          {"Accept", "application/json, text/event-stream"},
+          {"Authorization", std::string("Bearer ") + kToken},
+          {"Mcp-Session-Id", session_id}};
+}
+
 struct Served : ServerFixture {
   static mcpkeep::HttpOptions options() {
     mcpkeep::HttpOptions o = mcpkeep::test::testHttpOptions();
@@ -182,10 +190,7 @@ TEST_CASE("a request answered before its body is read never runs the body as a r
 TEST_CASE("conflicting or repeated framing and identity headers are refused with 400 and the connection closed") {
   Served server;
   const std::string sid = server.client.session_id;
-  const Headers mcp = {{"Content-Type", "application/json"},
-                       {"Accept", "application/json, text/event-stream"},
-                       {"Authorization", std::string("Bearer ") + kToken},
-                       {"Mcp-Session-Id", sid}};
+  const Headers mcp = mcpHeaders(sid);
   const std::string ping = R"({"jsonrpc":"2.0","id":5,"method":"ping"})";
   const auto head = [&](const Headers& extra) {
     std::string out = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n";
@@ -265,10 +270,7 @@ TEST_CASE("conflicting or repeated framing and identity headers are refused with
 TEST_CASE("pipelined requests on one connection are each answered once, in order") {
   Served server;
   const std::string sid = server.client.session_id;
-  const Headers mcp = {{"Content-Type", "application/json"},
-                       {"Accept", "application/json, text/event-stream"},
-                       {"Authorization", std::string("Bearer ") + kToken},
-                       {"Mcp-Session-Id", sid}};
+  const Headers mcp = mcpHeaders(sid);
   const auto call = [&](int id, const std::string& message) {
     return rawRequest("POST", "/mcp", mcp,
                       R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +

@@ -164,3 +164,12 @@ TEST_CASE("after kill -9 a pending elicitation ends in the interrupted error; su
   CHECK(resumed.request("resources/unsubscribe", {{"uri", "test://watched-resource"}})["result"] == json::object());
   restarted->signalAndWait(SIGTERM);
 }
+
+TEST_CASE("serve --sse-retry sets the retry hint that clients wait before reconnecting") {
+  mcpkeep::test::TempDir dir;
+  auto [server, port] = startServer(dir.file("retry.db"), {MCPKEEP_BINARY, "serve", "--sse-retry", "2500"});
+  McpClient client(port);
+  const auto reply = client.initialize();
+  REQUIRE(!reply.events.empty());
+  CHECK(reply.events[0].retry == 2500);
+}

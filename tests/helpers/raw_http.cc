@@ -73,38 +73,15 @@ std::size_t completeResponseLength(const std::string& in) {
 
 }  // namespace
 
-std::string RawHttp::readResponse(std::chrono::milliseconds wait) {
-  const auto deadline = Clock::now() + wait;
-  std::string& in = pending_;
-  char buffer[8192];
-  for (;;) {
-    if (const std::size_t length = completeResponseLength(in)) {
-      std::string response = in.substr(0, length);
-      in.erase(0, length);
-      return response;
-    }
-    if (Clock::now() >= deadline) return std::string();
-    try {
-      socket_.setReceiveTimeout(Poco::Timespan(0, 100'000));
-      const int n = socket_.receiveBytes(buffer, sizeof buffer);
-      if (n <= 0) return std::string();
-      in.append(buffer, static_cast<std::size_t>(n));
-    } catch (const Poco::TimeoutException&) {
-    } catch (const Poco::Exception&) {
-      return std::string();
-    }
-  }
-}
-
-std::string RawHttp::readHead(std::chrono::milliseconds wait) {
+std::string RawHttp::readUntil(const std::function<std::size_t(const std::string&)>& complete,
+                               std::chrono::milliseconds wait) {
   const auto deadline = Clock::now() + wait;
   char buffer[8192];
   for (;;) {
-    const auto end = pending_.find("\r\n\r\n");
-    if (end != std::string::npos) {
-      std::string head = pending_.substr(0, end + 4);
-      pending_.erase(0, end + 4);
-      return head;
+    if (const std::size_t length = complete(pending_)) {
+      std::string part = pending_.substr(0, length);
+      pending_.erase(0, length);
+      return part;
     }
     if (Clock::now() >= deadline) return std::string();
     try {
@@ -117,6 +94,19 @@ std::string RawHttp::readHead(std::chrono::milliseconds wait) {
       return std::string();
     }
   }
+}
+
+std::string RawHttp::readResponse(std::chrono::milliseconds wait) {
+  return readUntil(completeResponseLength, wait);
+}
+
+std::string RawHttp::readHead(std::chrono::milliseconds wait) {
+  return readUntil(
+      [](const std::string& in) {
+        const auto end = in.find("\r\n\r\n");
+        return end == std::string::npos ? 0 : end + 4;
+      },
+      wait);
 }
 
 bool RawHttp::closedByServer(std::chrono::milliseconds wait) {

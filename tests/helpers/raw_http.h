@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include <Poco/Net/StreamSocket.h>
@@ -34,6 +35,11 @@ class RawHttp {
   bool closedByServer(std::chrono::milliseconds wait);
 
  private:
+  // Reads until `complete` gives the length of a whole part at the start of
+  // what arrived; returns that part, or empty on close or after `wait`.
+  std::string readUntil(const std::function<std::size_t(const std::string&)>& complete,
+                        std::chrono::milliseconds wait);
+
   Poco::Net::StreamSocket socket_;
   std::string pending_;
 };

@@ -6,7 +6,6 @@
 // browser. Exit code 77 (skipped) only when Chromium cannot start.
 //
 //   node browser.mjs PATH_TO_MCPKEEP
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,8 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
 import puppeteer from 'puppeteer-core';
+
+import { killServers, startServe } from './serve.mjs';
 
 const SKIP = 77;
 const CHROMIUM = '/usr/bin/chromium';
@@ -71,20 +72,6 @@ async function pageScript(endpoint) {
   }
 }
 
-function startMcpkeep(allowedOrigin) {
-  const child = spawn(binary, ['serve', '--db', join(dir, 'browser.db'), '--listen', '127.0.0.1:0',
-                               '--allowed-origins', allowedOrigin], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('mcpkeep did not start')), 15000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const found = /listening on (\S+)/.exec(out);
-      if (found) { clearTimeout(timer); resolve({ child, endpoint: found[1] }); }
-    });
-  });
-}
-
 // The pages: http://allowed.test:PORT/ and http://other.test:PORT/, both
 // served here, on loopback; Chromium maps the names to 127.0.0.1.
 const pages = createServer((req, res) => {
@@ -95,7 +82,9 @@ await new Promise((resolve) => pages.listen(0, '127.0.0.1', resolve));
 const pagePort = pages.address().port;
 const allowed = `http://allowed.test:${pagePort}`;
 const other = `http://other.test:${pagePort}`;
-const { child: server, endpoint } = await startMcpkeep(allowed);
+const { url } = await startServe(binary, ['--db', join(dir, 'browser.db'), '--listen', '127.0.0.1:0',
+                                          '--allowed-origins', allowed]);
+const endpoint = url.href;
 
 let browser;
 try {
@@ -142,7 +131,7 @@ try {
   }
 } finally {
   await browser?.close();
-  server.kill('SIGKILL');
+  killServers();
   pages.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -6,7 +6,6 @@
 // then goes on serving.
 //
 //   node reconnect_v2.mjs PATH_TO_MCPKEEP
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,37 +13,17 @@ import assert from 'node:assert/strict';
 
 import { Client, StreamableHTTPClientTransport, ProtocolError } from '@modelcontextprotocol/client';
 
+import { killServers, startServe, waitFor } from './serve.mjs';
+
 const binary = process.argv[2];
 if (!binary) throw new Error('usage: node reconnect_v2.mjs PATH_TO_MCPKEEP');
 const dir = mkdtempSync(join(tmpdir(), 'mcpkeep-v2-'));
 const db = join(dir, 'reconnect.db');
-const children = new Set();
 const DOWNTIME_MS = Number(process.env.DOWNTIME_MS || 5000);  // 10000 by hand: the README claim
 
-async function waitFor(what, check, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-// Starts `mcpkeep serve` with its defaults and resolves with its URL once
-// it listens.
-async function startServer(listen) {
-  const child = spawn(binary, ['serve', '--db', db, '--listen', listen], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let out = '';
-  child.stdout.on('data', (chunk) => { out += chunk; });
-  const url = await waitFor('the server to listen', () => /listening on (\S+)/.exec(out)?.[1]);
-  return { child, url: new URL(url) };
-}
-
 async function main() {
-  const first = await startServer('127.0.0.1:0');
+  const serve = (listen) => startServe(binary, ['--db', db, '--listen', listen]);  // its defaults
+  const first = await serve('127.0.0.1:0');
   const url = first.url;
   const client = new Client({ name: 'mcpkeep-v2-reconnect-test', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(url);  // default reconnection options
@@ -64,7 +43,7 @@ async function main() {
   await new Promise((resolve) => first.child.once('exit', resolve));
   const killed = Date.now();
   await new Promise((resolve) => setTimeout(resolve, DOWNTIME_MS));
-  await startServer(`127.0.0.1:${url.port}`);
+  await serve(`127.0.0.1:${url.port}`);
 
   const { result, error } = await outcome;
   const waited = Date.now() - killed;
@@ -85,6 +64,6 @@ async function main() {
 try {
   await main();
 } finally {
-  for (const child of children) child.kill('SIGKILL');
+  killServers();
   rmSync(dir, { recursive: true, force: true });
 }

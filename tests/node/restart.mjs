@@ -10,11 +10,13 @@
 //   5. echo works in the same session, with no new initialize.
 //
 //   node restart.mjs PATH_TO_MCPKEEP
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+
+import { killServers, startServe, waitFor } from './serve.mjs';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -24,30 +26,10 @@ const binary = process.argv[2];
 if (!binary) throw new Error('usage: node restart.mjs PATH_TO_MCPKEEP');
 const dir = mkdtempSync(join(tmpdir(), 'mcpkeep-node-'));
 const db = join(dir, 'restart.db');
-const children = new Set();
 
-// Waits for `check()` to be truthy, polling, for at most `ms`.
-async function waitFor(what, check, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-// Starts `mcpkeep serve` and resolves with its URL once it listens.
-async function startServer(listen) {
-  const child = spawn(binary, ['serve', '--db', db, '--listen', listen], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let out = '';
-  child.stdout.on('data', (chunk) => { out += chunk; });
-  const url = await waitFor('the server to listen', () => /listening on (\S+)/.exec(out)?.[1]);
-  return { child, url: new URL(url) };
+// Starts `mcpkeep serve` on the test's file.
+function startServer(listen) {
+  return startServe(binary, ['--db', db, '--listen', listen]);
 }
 
 // Rows of the database, read with the sqlite3 CLI as any operator would.
@@ -146,6 +128,6 @@ async function main() {
 try {
   await main();
 } finally {
-  for (const child of children) child.kill('SIGKILL');
+  killServers();
   rmSync(dir, { recursive: true, force: true });
 }
