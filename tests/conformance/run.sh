@@ -7,7 +7,9 @@
 #   tests/conformance/run.sh BUILD_DIR [SCENARIO ...]
 #
 # With SUITE=conformance-next, the 0.2 suite (tests/node/package.json's
-# conformance-next) runs instead of 0.1.16.
+# conformance-next) runs instead of 0.1.16; with REQUIREMENTS=REVISION too,
+# it runs that revision's requirement set (every scenario it requires) once
+# and passes when the total has no failure.
 #
 # With KILL_AFTER=N in the environment, the server is killed with SIGKILL
 # after the first N scenarios and started again on the same database file;
@@ -55,6 +57,19 @@ start_server() {
   url=$(sed -n 's/^listening on //p' "$work/server.out")
 }
 start_server
+
+if [ -n "${REQUIREMENTS:-}" ]; then
+  log="$work/requirements.log"
+  timeout 600 "$node" "$suite" server --url "$url" --requirements "$REQUIREMENTS" > "$log" 2>&1 || true
+  total=$(grep -o '^Total: [0-9]* passed, [0-9]* failed' "$log" || true)
+  if [ -n "$total" ] && [[ "$total" == *", 0 failed" ]]; then
+    echo "conformance: requirements $REQUIREMENTS: $total"
+    exit 0
+  fi
+  cat "$log"
+  echo "conformance: requirements $REQUIREMENTS failed" >&2
+  exit 1
+fi
 
 failed=()
 ran=0
