@@ -2,9 +2,11 @@
 
 #include <array>
 #include <limits>
+#include <vector>
 
 #include <Poco/Exception.h>
 #include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 
 namespace mcpkeep::http {
 namespace {
@@ -17,33 +19,28 @@ bool isDigits(const std::string& s) {
   return !s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// The Content-Length, if every value the request gives (headers and
-// comma-separated list items) is the same number; a problem otherwise.
-std::optional<std::string> contentLengthProblem(const Poco::Net::HTTPRequest& request, Poco::Int64& length) {
-  std::optional<std::string> value;
-  for (const auto& [name, field] : request) {
-    if (Poco::icompare(name, "Content-Length") != 0) continue;
-    std::size_t start = 0;
-    for (;;) {
-      const auto comma = field.find(',', start);
-      const std::string item =
-          Poco::trim(field.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (!isDigits(item)) return "Content-Length '" + field + "' is not a number";
-      if (value && *value != item) return "conflicting Content-Length headers";
-      value = item;
-      if (comma == std::string::npos) break;
-      start = comma + 1;
+// What the headers say about framing and identity, in one pass.
+struct HeaderCounts {
+  std::array<int, kSingleHeaders.size()> single{};
+  std::vector<std::string> lengths;  // Content-Length values, list items split
+  int codings = 0;                   // Transfer-Encoding headers
+
+  explicit HeaderCounts(const Poco::Net::HTTPRequest& request) {
+    for (const auto& [name, value] : request) {
+      if (Poco::icompare(name, "Content-Length") == 0) {
+        Poco::StringTokenizer items(value, ",", Poco::StringTokenizer::TOK_TRIM);
+        lengths.insert(lengths.end(), items.begin(), items.end());
+        if (items.count() == 0) lengths.emplace_back();
+      } else if (Poco::icompare(name, "Transfer-Encoding") == 0) {
+        ++codings;
+      } else {
+        for (std::size_t i = 0; i < kSingleHeaders.size(); ++i) {
+          if (Poco::icompare(name, kSingleHeaders[i]) == 0) ++single[i];
+        }
+      }
     }
   }
-  length = value ? std::stoll(*value) : -1;
-  return std::nullopt;
-}
-
-std::size_t count(const Poco::Net::HTTPRequest& request, const std::string& header) {
-  std::size_t n = 0;
-  for (const auto& field : request) n += Poco::icompare(field.first, header) == 0 ? 1 : 0;
-  return n;
-}
+};
 
 }  // namespace
 
@@ -52,24 +49,33 @@ bool hasBody(const Poco::Net::HTTPRequest& request) {
 }
 
 Framing::Framing(const Poco::Net::HTTPRequest& request, Poco::Int64 drain_limit) {
-  for (const char* header : kSingleHeaders) {
-    if (count(request, header) > 1) {
-      problem_ = std::string("repeated ") + header + " header";
+  const HeaderCounts headers(request);
+  for (std::size_t i = 0; i < kSingleHeaders.size(); ++i) {
+    if (headers.single[i] > 1) {
+      problem_ = std::string("repeated ") + kSingleHeaders[i] + " header";
       return;
     }
   }
-  Poco::Int64 length = -1;
-  if ((problem_ = contentLengthProblem(request, length))) return;
-  const std::size_t codings = count(request, "Transfer-Encoding");
-  if (codings > 0) {
-    if (length >= 0) {
+  for (const std::string& length : headers.lengths) {
+    if (!isDigits(length)) {
+      problem_ = "Content-Length '" + length + "' is not a number";
+      return;
+    }
+    if (length != headers.lengths[0]) {
+      problem_ = "conflicting Content-Length headers";
+      return;
+    }
+  }
+  if (headers.codings > 0) {
+    if (!headers.lengths.empty()) {
       problem_ = "Content-Length together with Transfer-Encoding";
-    } else if (codings > 1 || Poco::icompare(Poco::trim(request.get("Transfer-Encoding")), "chunked") != 0) {
+    } else if (headers.codings > 1 || Poco::icompare(Poco::trim(request.get("Transfer-Encoding")), "chunked") != 0) {
       problem_ = "Transfer-Encoding '" + request.get("Transfer-Encoding") + "' is not supported (only chunked)";
     }
     body_ = Body::kClose;  // chunked: its length is unknown until it ends
     return;
   }
+  const Poco::Int64 length = headers.lengths.empty() ? 0 : std::stoll(headers.lengths[0]);
   if (length > drain_limit) {
     body_ = Body::kClose;
   } else if (length > 0) {
