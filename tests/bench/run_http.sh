@@ -4,6 +4,9 @@
 # server (streamable HTTP, its echo tool), then the ratios.
 #
 #   tests/bench/run_http.sh BUILD_DIR [SECONDS]
+#
+# With BASELINE=PATH_TO_AN_OLDER_MCPKEEP, that binary runs the same loads in
+# the same run too (a regression check between two builds).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run_http.sh BUILD_DIR [SECONDS]}" && pwd)
@@ -39,6 +42,11 @@ mcpkeep_url=$(start mcpkeep "$build/mcpkeep" serve --db "$work/bench.db" --liste
 peer_url=$(start peer bash -c "ulimit -n 65536; exec '$node' --import '$here/peer/loopback.mjs' \
   '$here/peer/node_modules/@modelcontextprotocol/server-everything/dist/index.js' streamableHttp")
 
+if [ -n "${BASELINE:-}" ]; then
+  baseline_url=$(start baseline "$BASELINE" serve --db "$work/baseline.db" --listen 127.0.0.1:0 \
+    --max-sessions 100000000)
+fi
+
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<< "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2fx" : "n/a"), a / b }'; }
 
@@ -51,6 +59,13 @@ run() {  # title, bench_http arguments after the URL
   printf '  mcpkeep/peer: rate %s, p99 %s\n' \
     "$(ratio "$(field rate "$ours")" "$(field rate "$theirs")")" \
     "$(ratio "$(field p99 "$ours")" "$(field p99 "$theirs")")"
+  if [ -n "${baseline_url:-}" ]; then
+    local before
+    before=$("$build/tests/bench_http" "$baseline_url" "$@")
+    printf '  baseline: %s\n  mcpkeep/baseline: rate %s, p99 %s\n' "$before" \
+      "$(ratio "$(field rate "$ours")" "$(field rate "$before")")" \
+      "$(ratio "$(field p99 "$ours")" "$(field p99 "$before")")"
+  fi
 }
 
 echo "HTTP benchmark: $connections connections, ${seconds}s per run, $(nproc) cores"
