@@ -6,6 +6,8 @@
 #include <sstream>
 #include <thread>
 
+#include <Poco/Exception.h>
+
 #include "helpers/server_fixture.h"
 #include "http/sse.h"
 
@@ -225,4 +227,19 @@ TEST_CASE("GET opens the standalone stream for server-initiated messages") {
   REQUIRE(reply.events.size() == 2);
   CHECK(reply.events[0].data.empty());
   CHECK(json::parse(reply.events[1].data)["method"] == "notifications/tools/list_changed");
+}
+
+TEST_CASE("a second server cannot bind a port another one holds; the first goes on serving") {
+  ServerFixture first;
+  mcpkeep::test::TempDir dir;
+  mcpkeep::Store store(dir.file("second.db"), mcpkeep::test::testOptions());
+  mcpkeep::Hub hub(store);
+  mcpkeep::McpServer mcp(hub);
+  mcpkeep::HttpOptions options = mcpkeep::test::testHttpOptions();
+  options.port = first.http.port();
+  mcpkeep::HttpServer second(mcp, options);
+  CHECK_THROWS_AS(second.start(), Poco::Exception);
+  McpClient client = first.client();
+  client.initialize();
+  CHECK(client.request("ping").contains("result"));
 }

@@ -173,3 +173,30 @@ TEST_CASE("serve --sse-retry sets the retry hint that clients wait before reconn
   REQUIRE(!reply.events.empty());
   CHECK(reply.events[0].retry == 2500);
 }
+
+TEST_CASE("serve on a port another server holds exits non-zero naming it; after a kill -9 the port is free at once") {
+  mcpkeep::test::TempDir dir;
+  auto [first, port] = startServer(dir.file("first.db"));
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  ChildProcess second({"/bin/sh", "-c",
+                      std::string("exec ") + MCPKEEP_BINARY + " serve --db " + dir.file("second.db") +
+                          " --listen " + address + " 2>&1"});
+  bool named = false;
+  while (const auto line = second.readLine(std::chrono::seconds(30))) {
+    named = named || line->find("cannot listen on " + address) != std::string::npos;
+  }
+  CHECK(named);
+  const auto status = second.waitForExit(std::chrono::seconds(30));
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 1);
+  McpClient client(port);  // the first one still serves
+  client.initialize();
+  CHECK(client.request("ping").contains("result"));
+
+  REQUIRE(WIFSIGNALED(first->signalAndWait(SIGKILL)));
+  ChildProcess third({MCPKEEP_BINARY, "serve", "--db", dir.file("first.db"), "--listen", address});
+  const auto listening = third.readLine(std::chrono::seconds(30));
+  REQUIRE(listening);
+  CHECK(listening->find("listening on http://" + address) != std::string::npos);
+}

@@ -6,6 +6,8 @@
 
 #include <iostream>
 
+#include <Poco/Exception.h>
+
 #include <mcpkeep/http_server.h>
 #include <mcpkeep/mcp_server.h>
 
@@ -188,7 +190,15 @@ int serve(const std::vector<std::string>& args) {
     log::info(kLogger, "answered requests interrupted by the last stop", {{"count", std::to_string(interrupted)}});
   }
   HttpServer http(mcp, http_options);
-  http.start();
+  try {
+    http.start();
+  } catch (const Poco::Exception& e) {
+    const std::string address = http_options.host + ":" + std::to_string(http_options.port);
+    log::error(kLogger, "cannot listen", {{"address", address}, {"error", e.displayText()}});
+    std::cerr << "mcpkeep serve: cannot listen on " << address << ": " << e.displayText()
+              << " (is another server using it?)\n";
+    return 1;
+  }
   const std::string url = "http://" + http_options.host + ":" + std::to_string(http.port()) + "/mcp";
   log::info(kLogger, "listening", {{"url", url}, {"db", db}});
   // The line scripts wait for, on stdout.

@@ -154,7 +154,12 @@ void HttpServer::start() {
   s.endpoint_options.stream_slots = &s.slots;
   s.endpoint_options.metrics = &s.metrics;
 
-  Poco::Net::ServerSocket socket(address, 256);
+  // SO_REUSEADDR lets a restart bind while the last run's connections sit
+  // in TIME_WAIT. Not SO_REUSEPORT (Poco's ServerSocket(address) sets it
+  // too): with it a second server would share a port that one holds.
+  Poco::Net::ServerSocket socket;
+  socket.bind(address, true, false);
+  socket.listen(256);
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(o.max_connections + kRefusalThreads);
   params->setMaxQueued(kRefusalThreads);

@@ -82,7 +82,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts serving. Throws Poco::Exception if it cannot bind.
+  // Binds and starts serving. Throws Poco::Exception if it cannot bind,
+  // for one when another server holds the address.
   void start();
 
   // Stops accepting, ends every open stream with a retry hint (the Hub shuts
