@@ -129,3 +129,66 @@ TEST_CASE("structuredContent is checked against the tool's output schema") {
   }
   CHECK(found);
 }
+
+TEST_CASE("arguments are checked against the input schema before the handler runs") {
+  ServerFixture server;
+  const json schema = json::parse(R"({
+    "type": "object",
+    "properties": {
+      "a": {"type": "number"}, "b": {"type": "number"},
+      "mode": {"enum": ["sum", "difference"]},
+      "point": {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]},
+      "tags": {"type": "array", "items": {"type": "string"}}
+    },
+    "required": ["a", "b"],
+    "additionalProperties": false})");
+  std::atomic<int> ran{0};
+  mcpkeep::Tool add;
+  add.name = "add";
+  add.description = "Adds a and b.";
+  add.input_schema = schema;
+  add.handler = [&ran](const json& a, mcpkeep::ToolContext&) -> json {
+    ++ran;
+    return {{"content", {{{"type", "text"}, {"text", std::to_string(a["a"].get<double>() + a["b"].get<double>())}}}}};
+  };
+  server.mcp.addTool(add);
+  mcpkeep::Tool raw = add;
+  raw.name = "raw";
+  raw.check_arguments = false;  // sees what was sent
+  raw.handler = [](const json& a, mcpkeep::ToolContext&) -> json {
+    return {{"content", {{{"type", "text"}, {"text", a.dump()}}}}};
+  };
+  server.mcp.addTool(raw);
+  McpClient client = server.client();
+  client.initialize();
+  const auto call = [&](const std::string& tool, const json& arguments) {
+    return client.request("tools/call", {{"name", tool}, {"arguments", arguments}})["result"];
+  };
+
+  const std::vector<std::pair<json, std::string>> invalid = {
+      {{{"a", "1"}, {"b", 2}}, "at /a: expected number, got string"},
+      {{{"a", 1}}, "missing the required property \"b\""},
+      {{{"a", 1}, {"b", 2}, {"c", 3}}, "at /c: no such property is allowed"},
+      {{{"a", 1}, {"b", 2}, {"mode", "product"}}, "at /mode: not one of"},
+      {{{"a", 1}, {"b", 2}, {"point", {{"x", 1.5}}}}, "at /point/x: expected integer"},
+      {{{"a", 1}, {"b", 2}, {"point", json::object()}}, "missing the required property \"x\""},
+      {{{"a", 1}, {"b", 2}, {"tags", {"red", 7}}}, "at /tags/1: expected string, got integer"},
+  };
+  for (const auto& [arguments, named] : invalid) {
+    INFO(arguments.dump());
+    const json r = call("add", arguments);
+    CHECK(r["isError"] == true);
+    const std::string text = r["content"][0]["text"].get<std::string>();
+    CHECK_THAT(text, Catch::StartsWith("invalid arguments for tool 'add': "));
+    CHECK_THAT(text, Catch::Contains(named));
+  }
+  CHECK(ran == 0);  // the handler never saw them
+
+  const json good = call("add", {{"a", 1}, {"b", 2}, {"mode", "sum"}, {"point", {{"x", 3}}}, {"tags", {"t"}}});
+  CHECK_FALSE(good.contains("isError"));
+  CHECK(ran == 1);
+
+  const json unchecked = call("raw", {{"a", "1"}});
+  CHECK_FALSE(unchecked.contains("isError"));
+  CHECK(json::parse(unchecked["content"][0]["text"].get<std::string>()) == json{{"a", "1"}});
+}

@@ -163,10 +163,14 @@ void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, c
                                   const std::shared_ptr<std::atomic<bool>>& cancelled) {
   Context context(*this, session, stream, progress_token, cancelled);
   json result;
-  try {
-    result = mcp::toolResult(tool, tool.handler(arguments, context));
-  } catch (const std::exception& e) {
-    result = mcp::toolError(e.what());
+  if (auto invalid = mcp::argumentsError(tool, arguments)) {
+    result = std::move(*invalid);
+  } else {
+    try {
+      result = mcp::toolResult(tool, tool.handler(arguments, context));
+    } catch (const std::exception& e) {
+      result = mcp::toolError(e.what());
+    }
   }
   // A storage fault (disk full, an I/O error, a lock held too long) may
   // clear, and the client is waiting for this answer: retry it for a while

@@ -10,6 +10,13 @@ json toolError(const std::string& message) {
   return {{"content", json::array({{{"type", "text"}, {"text", message}}})}, {"isError", true}};
 }
 
+std::optional<json> argumentsError(const Tool& tool, const json& arguments) {
+  if (!tool.check_arguments) return std::nullopt;
+  const std::string problem = schemaProblem(tool.input_schema, arguments);
+  if (problem.empty()) return std::nullopt;
+  return toolError("invalid arguments for tool '" + tool.name + "': " + problem);
+}
+
 json toolResult(const Tool& tool, json returned) {
   if (!returned.is_object()) return toolError("tool '" + tool.name + "' returned no result object");
   const bool failed = returned.value("isError", false);

@@ -91,6 +91,12 @@ struct Tool {
   nlohmann::json input_schema = {{"type", "object"}};
   std::optional<nlohmann::json> output_schema;
   ToolHandler handler;
+  // Arguments are checked against input_schema before the handler runs;
+  // those that do not match get an isError result naming the path and the
+  // rule ("invalid arguments: at /steps: expected integer"), so a model can
+  // correct its call, and the handler never sees them. false: the handler
+  // gets the arguments as sent and checks them itself. Default: true.
+  bool check_arguments = true;
 };
 
 // Completion candidates (completion/complete) for a prompt argument or a
