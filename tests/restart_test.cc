@@ -200,3 +200,41 @@ TEST_CASE("serve on a port another server holds exits non-zero naming it; after 
   REQUIRE(listening);
   CHECK(listening->find("listening on http://" + address) != std::string::npos);
 }
+
+TEST_CASE("serve on a file another live server holds exits non-zero naming it; admin commands work beside it") {
+  mcpkeep::test::TempDir dir;
+  const std::string db = dir.file("held.db");
+  auto [first, port] = startServer(db);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/mcp";
+  ChildProcess second({"/bin/sh", "-c",
+                      std::string("exec ") + MCPKEEP_BINARY + " serve --db " + db + " --listen 127.0.0.1:0 2>&1"});
+  std::string output;
+  while (const auto line = second.readLine(std::chrono::seconds(30))) output += *line + "\n";
+  INFO(output);
+  CHECK_THAT(output, Catch::Contains(db) && Catch::Contains("pid " + std::to_string(first->pid())) &&
+                         Catch::Contains(url));
+  CHECK(output.find("listening") == std::string::npos);
+  const auto status = second.waitForExit(std::chrono::seconds(30));
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 1);
+
+  ChildProcess stats({MCPKEEP_BINARY, "stats", "--db", db, "--json"});
+  const auto report = stats.readLine(std::chrono::seconds(30));
+  REQUIRE(report);
+  CHECK(json::parse(*report).contains("sessions"));
+  const auto stats_status = stats.waitForExit(std::chrono::seconds(30));
+  REQUIRE(stats_status);
+  CHECK(WEXITSTATUS(*stats_status) == 0);
+  McpClient client(port);  // the first one still serves
+  client.initialize();
+  CHECK(client.request("ping").contains("result"));
+
+  // Its lock dies with it, kill -9 included: a new server starts at once.
+  REQUIRE(WIFSIGNALED(first->signalAndWait(SIGKILL)));
+  auto [third, third_port] = startServer(db);
+  McpClient again(third_port);
+  again.session_id = client.session_id;
+  again.protocol_version = client.protocol_version;
+  CHECK(again.request("ping").contains("result"));
+}

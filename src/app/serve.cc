@@ -12,6 +12,7 @@
 #include <mcpkeep/mcp_server.h>
 
 #include "app/commands.h"
+#include "app/serve_lock.h"
 #include "app/settings.h"
 #include "log/log.h"
 
@@ -59,6 +60,8 @@ const char kServeUsage[] =
     "                                                      [MCPKEEP_BUSY_TIMEOUT, 5000]\n"
     "\n"
     "Flags override environment variables, which override the config file.\n"
+    "One server per database file: serve on a file another live server holds\n"
+    "exits 1 naming it (the lock is DB.serving; admin commands do not take it).\n"
     "SIGTERM or SIGINT stops the server: open streams end with a retry hint, the\n"
     "WAL is checkpointed, exit code 0.\n";
 
@@ -181,7 +184,10 @@ int serve(const std::vector<std::string>& args) {
   // This process answers for streams a dead one left open (below), so the
   // store must not mark them itself.
   store_options.recover_open_streams = false;
-  Store store(db, store_options);
+  Store store(db, store_options);  // refuses a file it must not touch, before anything else
+  // Recovery below is for streams no live server owns: another server on
+  // this file refuses this one here.
+  ServeLock lock(db);
   Hub hub(store);
   McpServer mcp(hub);
   addBuiltinTools(mcp);
@@ -200,6 +206,7 @@ int serve(const std::vector<std::string>& args) {
     return 1;
   }
   const std::string url = "http://" + http_options.host + ":" + std::to_string(http.port()) + "/mcp";
+  lock.describe(url);
   log::info(kLogger, "listening", {{"url", url}, {"db", db}});
   // The line scripts wait for, on stdout.
   std::cout << "mcpkeep: listening on " << url << " (database " << db << ")" << std::endl;
