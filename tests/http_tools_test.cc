@@ -192,3 +192,48 @@ TEST_CASE("arguments are checked against the input schema before the handler run
   CHECK_FALSE(unchecked.contains("isError"));
   CHECK(json::parse(unchecked["content"][0]["text"].get<std::string>()) == json{{"a", "1"}});
 }
+
+TEST_CASE("HttpServer::stop gives running calls its grace to commit their results, then answers the rest as interrupted") {
+  ServerFixture server;
+  McpClient client = server.client();
+  client.initialize();
+  const auto call = [&](int id, int steps, int interval_ms) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+                {"params", {{"name", "progress"}, {"arguments", {{"steps", steps}, {"interval_ms", interval_ms}}},
+                            {"_meta", {{"progressToken", id}}}}}};
+  };
+  const McpClient first = client;
+  const McpClient second = client;
+  auto quick = std::async(std::launch::async, [&] { return first.post(call(1, 8, 100)); });    // 0.8 s
+  auto endless = std::async(std::launch::async, [&] { return second.post(call(2, 100000, 10)); });
+  const auto progressed = [&] {
+    std::set<int> tokens;
+    for (const auto& e : server.store.events(client.session_id)) {
+      const json m = json::parse(e.data);
+      if (m.value("method", "") == "notifications/progress") tokens.insert(m["params"]["progressToken"].get<int>());
+    }
+    return tokens.size() == 2;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!progressed() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(progressed());
+
+  const auto stopping = std::chrono::steady_clock::now();
+  server.http.stop(std::chrono::seconds(3));
+  CHECK(std::chrono::steady_clock::now() - stopping < std::chrono::seconds(8));  // the endless one was cancelled
+  quick.wait();
+  endless.wait();
+
+  std::map<int, json> answers;
+  for (const auto& e : server.store.events(client.session_id)) {
+    const json m = json::parse(e.data);
+    if (m.contains("id") && !m.contains("method")) answers[m["id"].get<int>()] = m;
+  }
+  REQUIRE(answers.count(1) == 1);
+  CHECK(answers[1]["result"]["content"][0]["text"] == "done");
+  REQUIRE(answers.count(2) == 1);
+  CHECK(answers[2]["error"]["code"] == -32603);
+  CHECK_THAT(answers[2]["error"]["message"].get<std::string>(), Catch::Contains("interrupted"));
+}

@@ -238,3 +238,73 @@ TEST_CASE("serve on a file another live server holds exits non-zero naming it; a
   again.protocol_version = client.protocol_version;
   CHECK(again.request("ping").contains("result"));
 }
+
+namespace {
+
+// A slow_task call of `steps` x `interval_ms` on `port`; SIGTERM once its
+// first progress is seen; the server back on the same file; the client
+// resumes after the last event it saw. Returns the resumed stream's events.
+std::vector<SseEvent> stopMidCall(const std::string& db, std::unique_ptr<ChildProcess>& server, uint16_t port,
+                                  int steps, int interval_ms) {
+  McpClient client(port);
+  client.initialize();
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<SseEvent> seen;
+  const json call = {{"jsonrpc", "2.0"}, {"id", 7}, {"method", "tools/call"},
+                     {"params", {{"name", "slow_task"}, {"arguments", {{"steps", steps}, {"interval_ms", interval_ms}}},
+                                 {"_meta", {{"progressToken", "p"}}}}}};
+  std::thread caller([&] {
+    try {
+      client.send("POST", call.dump(), client.standardHeaders(), SIZE_MAX, [&](const SseEvent& e) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!e.id.empty()) seen.push_back(e);
+        arrived.notify_all();
+      });
+    } catch (const std::exception&) {
+    }
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(arrived.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() >= 2; }));
+  }
+  const int stopped = server->signalAndWait(SIGTERM);
+  caller.join();
+  CHECK(WIFEXITED(stopped));
+  CHECK(WEXITSTATUS(stopped) == 0);
+  for (const SseEvent& e : seen) CHECK(json::parse(e.data.empty() ? "{}" : e.data).value("id", 0) != 7);
+
+  auto [restarted, new_port] = startServer(db);
+  server = std::move(restarted);
+  McpClient resumed(new_port);
+  resumed.session_id = client.session_id;
+  resumed.protocol_version = client.protocol_version;
+  const auto replay = resumed.get({{"Last-Event-ID", seen.back().id}}, SIZE_MAX);
+  REQUIRE(replay.status == 200);
+  return replay.events;
+}
+
+}  // namespace
+
+TEST_CASE("SIGTERM during a call that finishes within the grace period: the resumed client gets its result") {
+  mcpkeep::test::TempDir dir;
+  const std::string db = dir.file("graceful.db");
+  auto [server, port] = startServer(db);
+  const auto events = stopMidCall(db, server, port, 6, 300);  // 1.8 s, within the 5 s grace
+  REQUIRE_FALSE(events.empty());
+  const json end = json::parse(events.back().data);
+  CHECK(end["id"] == 7);
+  CHECK(end["result"]["content"][0]["text"] == "done after 6 steps");
+}
+
+TEST_CASE("SIGTERM during a call that outlasts the grace period: the resumed client gets the interrupted error") {
+  mcpkeep::test::TempDir dir;
+  const std::string db = dir.file("outlasted.db");
+  auto [server, port] = startServer(db);
+  const auto events = stopMidCall(db, server, port, 200, 100);  // 20 s
+  REQUIRE_FALSE(events.empty());
+  const json end = json::parse(events.back().data);
+  CHECK(end["id"] == 7);
+  CHECK(end["error"]["code"] == -32603);
+  CHECK_THAT(end["error"]["message"].get<std::string>(), Catch::Contains("interrupted"));
+}

@@ -62,8 +62,9 @@ const char kServeUsage[] =
     "Flags override environment variables, which override the config file.\n"
     "One server per database file: serve on a file another live server holds\n"
     "exits 1 naming it (the lock is DB.serving; admin commands do not take it).\n"
-    "SIGTERM or SIGINT stops the server: open streams end with a retry hint, the\n"
-    "WAL is checkpointed, exit code 0.\n";
+    "SIGTERM or SIGINT stops the server: open streams end with a retry hint,\n"
+    "running tool calls get 5 s to commit their results (the rest are answered\n"
+    "as interrupted), the WAL is checkpointed, exit code 0.\n";
 
 const std::vector<std::string> kSettingNames = {
     "db", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
@@ -214,8 +215,7 @@ int serve(const std::vector<std::string>& args) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log::info(kLogger, "stopping", {{"signal", std::to_string(signal_number)}});
-  http.stop();
-  mcp.shutdown();
+  http.stop();  // running tool calls get its grace, then the interrupted answer
   store.runMaintenance();  // includes the WAL checkpoint
   log::info(kLogger, "stopped");
   return 0;

@@ -4,6 +4,7 @@
 // pages, and everything else to 404.
 #include <mcpkeep/http_server.h>
 
+#include <algorithm>
 #include <functional>
 #include <thread>
 
@@ -188,6 +189,10 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   }
   s.guard->abortAll();
   s.pool.joinAll();
+  // Running tool calls get the rest of the grace to commit their results;
+  // the rest are answered as interrupted (clients resume to either).
+  s.mcp.shutdown(std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                             deadline - std::chrono::steady_clock::now())));
 }
 
 uint16_t HttpServer::port() const {

@@ -86,6 +86,11 @@ nlohmann::json errorMessage(const nlohmann::json& id, int code, const std::strin
   return {{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}};
 }
 
+nlohmann::json interruptedError(const nlohmann::json& id) {
+  return errorMessage(id, kInternalError,
+                      "request interrupted: the server stopped before it finished; send it again");
+}
+
 nlohmann::json notificationMessage(const std::string& method, const nlohmann::json& params) {
   return {{"jsonrpc", "2.0"}, {"method", method}, {"params", params}};
 }

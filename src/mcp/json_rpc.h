@@ -48,6 +48,10 @@ nlohmann::json errorMessage(const nlohmann::json& id, int code, const std::strin
                             const nlohmann::json& data = nullptr);
 nlohmann::json notificationMessage(const std::string& method, const nlohmann::json& params);
 
+// The answer to request `id` that the server stopped, or died, before it
+// finished: -32603, "request interrupted...".
+nlohmann::json interruptedError(const nlohmann::json& id);
+
 // The params object of a request or notification ({} when absent). Throws
 // RpcError(kInvalidParams) if present but not an object.
 const nlohmann::json& paramsOf(const nlohmann::json& message);

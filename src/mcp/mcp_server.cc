@@ -199,11 +199,7 @@ int McpServer::recoverInterruptedRequests() {
       pending.erase(std::remove(pending.begin(), pending.end(), message["id"]), pending.end());
     }
     for (const json& id : pending) {
-      store.append(stream.session_id, stream.id, "message",
-                   mcp::errorMessage(id, mcp::kInternalError,
-                                     "request interrupted: the server stopped before it "
-                                     "finished; send it again")
-                       .dump());
+      store.append(stream.session_id, stream.id, "message", mcp::interruptedError(id).dump());
       ++answered;
     }
     store.closeStream(stream.session_id, stream.id, StreamState::kInterrupted);
@@ -211,13 +207,29 @@ int McpServer::recoverInterruptedRequests() {
   return answered;
 }
 
-void McpServer::shutdown() {
+void McpServer::shutdown(std::chrono::milliseconds grace) {
+  Impl& s = *impl_;
+  std::vector<std::pair<std::string, Impl::Call>> unfinished;
   {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->stopping = true;
-    for (auto& [key, call] : impl_->calls) call.cancelled->store(true);
+    std::unique_lock<std::mutex> lock(s.mutex);
+    s.stopping = true;
+    s.calls_ended.wait_for(lock, grace, [&] { return s.calls.empty(); });
+    for (auto& [key, call] : s.calls) {
+      call.cancelled->store(true);
+      unfinished.emplace_back(key.first, call);
+    }
   }
-  impl_->tool_threads.joinAll();
+  // Answered here, not by the handlers: one that ignores cancellation must
+  // not keep the answer from the store. Whichever of this and a handler's
+  // own answer commits first ends the stream; the other finds it closed.
+  for (const auto& [session, call] : unfinished) {
+    try {
+      s.hub.publishAndClose(session, call.stream, "message", mcp::interruptedError(call.id).dump());
+    } catch (const Error&) {
+      // Answered meanwhile, or the session is gone: nothing is owed.
+    }
+  }
+  s.tool_threads.joinAll();
 }
 
 }  // namespace mcpkeep

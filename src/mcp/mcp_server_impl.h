@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,9 +48,12 @@ struct McpServer::Impl {
   Impl(Hub& h, ServerInfo i)
       : hub(h), store(h.store()), info(std::move(i)), tool_threads(2, mcp::kMaxToolThreads, mcp::kToolThreadIdleSeconds) {}
 
-  // A tool call in progress, found by notifications/cancelled.
+  // A tool call in progress, found by notifications/cancelled and by
+  // shutdown.
   struct Call {
     std::shared_ptr<std::atomic<bool>> cancelled;
+    StreamId stream;
+    json id;
   };
 
   class Context;
@@ -187,6 +191,7 @@ struct McpServer::Impl {
   mcp::ClientRequests client_requests;  // sampling, elicitation, roots in flight
   std::unordered_map<std::string, int> log_levels;       // session -> minimum level
   std::map<std::pair<std::string, std::string>, Call> calls;  // (session, id) -> call
+  std::condition_variable calls_ended;  // a call left `calls`
   bool stopping = false;
   Poco::ThreadPool tool_threads;
 };

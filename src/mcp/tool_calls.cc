@@ -147,7 +147,7 @@ void McpServer::Impl::startToolCall(const std::string& session, StreamId stream,
        tool = tool->second, progress_token, cancelled] {
         runToolCall(session, stream, id, arguments, tool, progress_token, cancelled);
       });
-  calls[key] = Call{cancelled};  // the task erases it, after this lock is released
+  calls[key] = Call{cancelled, stream, id};  // the task erases it, after this lock is released
   try {
     tool_threads.start(*task);
   } catch (const Poco::NoThreadAvailableException&) {
@@ -194,8 +194,11 @@ void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, c
     }
     std::this_thread::sleep_for(pause);
   }
-  std::lock_guard<std::mutex> lock(mutex);
-  calls.erase(std::make_pair(session, id.dump()));
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    calls.erase(std::make_pair(session, id.dump()));
+  }
+  calls_ended.notify_all();
 }
 
 }  // namespace mcpkeep

@@ -87,7 +87,9 @@ class HttpServer {
   void start();
 
   // Stops accepting, ends every open stream with a retry hint (the Hub shuts
-  // down), and waits up to `grace` for connections to finish. Idempotent.
+  // down), waits up to `grace` for connections to finish, and gives running
+  // tool calls what is left of it to commit their results; the rest are
+  // answered with the interrupted error (McpServer::shutdown). Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
   // The bound port (after start()).

@@ -168,7 +168,7 @@ struct ServerInfo {
 class McpServer {
  public:
   McpServer(Hub& hub, ServerInfo info = ServerInfo());
-  // Cancels running tool calls and waits for them (see shutdown()).
+  // shutdown() with no grace.
   ~McpServer();
 
   McpServer(const McpServer&) = delete;
@@ -224,8 +224,14 @@ class McpServer {
   // with recover_open_streams = false. Returns how many requests it answered.
   int recoverInterruptedRequests();
 
-  // Cancels running tool calls and waits for their handlers to return.
-  void shutdown();
+  // Stops taking tool calls and gives those running up to `grace` to
+  // finish: their results are committed (a client that resumes its stream,
+  // after a restart too, gets them). Calls still running then are
+  // cancelled (ToolContext::cancelled()) and answered with the interrupted
+  // JSON-RPC error, committed on their streams, so no stream ends without
+  // the answer it owes. Returns when the handlers have returned.
+  // Idempotent.
+  void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
 
   Hub& hub();
 
