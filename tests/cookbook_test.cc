@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include <mcpkeep/mcp_server.h>
 #include <mcpkeep/mcpkeep.h>
 
 #include "helpers/temp_dir.h"
@@ -46,7 +47,11 @@ TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") 
     store.append(session, running, "message",
                  R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info"}})");
   }
-  { mcpkeep::Store reopened(path, mcpkeep::test::testOptions()); }  // interrupts `running`
+  {  // the next server interrupts `running`
+    mcpkeep::Store reopened(path, mcpkeep::test::testOptions());
+    mcpkeep::Hub hub(reopened);
+    mcpkeep::McpServer server(hub);
+  }
 
   const auto blocks =
       sqlBlocksOfSection(mcpkeep::test::readFile(MCPKEEP_SOURCE_DIR "/README.md"), "sqlite3 cookbook");

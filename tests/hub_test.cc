@@ -178,9 +178,7 @@ TEST_CASE("a subscriber sees events appended by another process by polling") {
   auto sub = hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
   // Another Store on the same file stands for another process: it rings no
   // doorbell of this hub.
-  auto other_options = mcpkeep::test::testOptions();
-  other_options.recover_open_streams = false;
-  mcpkeep::Store other(f.path, other_options);
+  mcpkeep::Store other(f.path, mcpkeep::test::testOptions());
   std::thread writer([&] { other.append(f.session, f.stream, "message", R"({"n":1})"); });
   CHECK(take(sub, 1) == numbers(1, 1));
   writer.join();

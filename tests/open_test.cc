@@ -11,6 +11,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <mcpkeep/mcp_server.h>
 #include <mcpkeep/mcpkeep.h>
 
 #include "helpers/error_matcher.h"
@@ -149,7 +150,7 @@ TEST_CASE("paths that cannot be opened give a cant-open error and nothing is cre
   CHECK_FALSE(std::filesystem::exists(dir.file("absent.db")));
 }
 
-TEST_CASE("request streams left open by a dead process are marked interrupted at open") {
+TEST_CASE("opening a file leaves open streams alone; creating an McpServer answers and ends them") {
   mcpkeep::test::TempDir dir;
   const auto path = dir.file("interrupted.db");
   std::string id;
@@ -163,21 +164,21 @@ TEST_CASE("request streams left open by a dead process are marked interrupted at
     store.closeStream(id, done);
   }  // the process "dies" with `running` open
 
-  SECTION("a tool that opens a live server's database can leave them alone") {
-    auto options = mcpkeep::test::testOptions();
-    options.recover_open_streams = false;
-    mcpkeep::Store store(path, options);
-    CHECK(store.stream(id, running)->state == mcpkeep::StreamState::kOpen);
-  }
-  SECTION("by default they are interrupted; their events stay replayable") {
-    mcpkeep::Store store(path, mcpkeep::test::testOptions());
-    CHECK(store.stream(id, running)->state == mcpkeep::StreamState::kInterrupted);
-    CHECK(store.stream(id, running)->request_ids == std::optional<std::string>("[7]"));
-    CHECK(store.stream(id, done)->state == mcpkeep::StreamState::kCompleted);
-    CHECK(store.stream(id, store.standaloneStream(id))->state == mcpkeep::StreamState::kOpen);
-    CHECK(store.eventsAfter(id, mcpkeep::EventId{running, 0}).events.size() == 1);
-    CHECK_ERROR(store.append(id, running, "message", "{}"), ErrorCode::kStreamClosed);
-  }
+  mcpkeep::Store store(path, mcpkeep::test::testOptions());
+  CHECK(store.stream(id, running)->state == mcpkeep::StreamState::kOpen);  // a live server's may be
+
+  mcpkeep::Hub hub(store);
+  mcpkeep::McpServer server(hub);  // default options: the next server of this file
+  CHECK(store.stream(id, running)->state == mcpkeep::StreamState::kInterrupted);
+  CHECK(store.stream(id, running)->request_ids == std::optional<std::string>("[7]"));
+  CHECK(store.stream(id, done)->state == mcpkeep::StreamState::kCompleted);
+  CHECK(store.stream(id, store.standaloneStream(id))->state == mcpkeep::StreamState::kOpen);
+  const auto replay = store.eventsAfter(id, mcpkeep::EventId{running, 0}).events;
+  REQUIRE(replay.size() == 2);  // the progress, then the answer the client waits for
+  const auto answer = nlohmann::json::parse(replay[1].data);
+  CHECK(answer["id"] == 7);
+  CHECK(answer["error"]["code"] == -32603);
+  CHECK_ERROR(store.append(id, running, "message", "{}"), ErrorCode::kStreamClosed);
 }
 
 TEST_CASE("retention given at open is written to the file's settings") {

@@ -39,12 +39,10 @@ const char kMigrateUsage[] =
     "Applies the migrations this mcpkeep has to the database and reports the\n"
     "schema version before and after (`serve` does the same at start).\n";
 
-// A Store for admin work: no background job, and open streams left alone
-// (a live server may be writing them).
+// A Store for admin work: no background job, no file created.
 StoreOptions adminOptions() {
   StoreOptions options;
   options.maintenance_interval = std::chrono::milliseconds(0);
-  options.recover_open_streams = false;
   options.create_if_missing = false;
   return options;
 }

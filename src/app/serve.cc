@@ -114,7 +114,6 @@ void readRetention(const Settings& s, const std::string& db, StoreOptions& store
   {
     StoreOptions peek;
     peek.maintenance_interval = std::chrono::milliseconds(0);
-    peek.recover_open_streams = false;
     retention = Store(db, peek).retention();
   }
   if (s.has("max-events")) retention.max_events = s.positive("max-events");
@@ -182,20 +181,13 @@ int serve(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // This process answers for streams a dead one left open (below), so the
-  // store must not mark them itself.
-  store_options.recover_open_streams = false;
   Store store(db, store_options);  // refuses a file it must not touch, before anything else
-  // Recovery below is for streams no live server owns: another server on
-  // this file refuses this one here.
+  // The McpServer answers the requests a dead server left open: that is only
+  // right when no live server holds the file, which the lock makes sure of.
   ServeLock lock(db);
   Hub hub(store);
   McpServer mcp(hub);
   addBuiltinTools(mcp);
-  const int interrupted = mcp.recoverInterruptedRequests();
-  if (interrupted > 0) {
-    log::info(kLogger, "answered requests interrupted by the last stop", {{"count", std::to_string(interrupted)}});
-  }
   HttpServer http(mcp, http_options);
   try {
     http.start();

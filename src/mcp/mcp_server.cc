@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "log/log.h"
 #include "mcp/mcp_server_impl.h"
 #include "mcp/protocol_version.h"
 #include "mcp/uri_template.h"
@@ -31,7 +32,38 @@ std::string requireUri(const json& params, const std::string& method) {
 
 }  // namespace mcp
 
-McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(hub, std::move(info))) {}
+namespace {
+
+// Answers every request on a request stream a dead process left open with
+// the interrupted error and marks the stream interrupted; returns how many.
+int answerInterruptedRequests(Store& store) {
+  int answered = 0;
+  for (const Stream& stream : store.openRequestStreams()) {
+    json pending = json::parse(stream.request_ids.value_or("[]"), nullptr, false);
+    if (!pending.is_array()) pending = json::array();
+    const Replay replay = store.eventsAfter(stream.session_id, EventId{stream.id, 0});
+    for (const Event& event : replay.events) {
+      const json message = json::parse(event.data, nullptr, false);
+      if (!message.is_object() || !message.contains("id") || message.contains("method")) continue;
+      pending.erase(std::remove(pending.begin(), pending.end(), message["id"]), pending.end());
+    }
+    for (const json& id : pending) {
+      store.append(stream.session_id, stream.id, "message", mcp::interruptedError(id).dump());
+      ++answered;
+    }
+    store.closeStream(stream.session_id, stream.id, StreamState::kInterrupted);
+  }
+  return answered;
+}
+
+}  // namespace
+
+McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(hub, std::move(info))) {
+  if (const int answered = answerInterruptedRequests(impl_->store); answered > 0) {
+    log::info("mcpkeep.mcp", "answered requests interrupted by the last stop",
+              {{"count", std::to_string(answered)}});
+  }
+}
 
 McpServer::~McpServer() { shutdown(); }
 
@@ -184,27 +216,6 @@ void McpServer::handleNotification(const std::string& session_id, const json& me
   std::lock_guard<std::mutex> lock(impl_->mutex);
   const auto call = impl_->calls.find({session_id, request_id->dump()});
   if (call != impl_->calls.end()) call->second.cancelled->store(true);
-}
-
-int McpServer::recoverInterruptedRequests() {
-  Store& store = impl_->store;
-  int answered = 0;
-  for (const Stream& stream : store.openRequestStreams()) {
-    json pending = json::parse(stream.request_ids.value_or("[]"), nullptr, false);
-    if (!pending.is_array()) pending = json::array();
-    const Replay replay = store.eventsAfter(stream.session_id, EventId{stream.id, 0});
-    for (const Event& event : replay.events) {
-      const json message = json::parse(event.data, nullptr, false);
-      if (!message.is_object() || !message.contains("id") || message.contains("method")) continue;
-      pending.erase(std::remove(pending.begin(), pending.end(), message["id"]), pending.end());
-    }
-    for (const json& id : pending) {
-      store.append(stream.session_id, stream.id, "message", mcp::interruptedError(id).dump());
-      ++answered;
-    }
-    store.closeStream(stream.session_id, stream.id, StreamState::kInterrupted);
-  }
-  return answered;
 }
 
 void McpServer::shutdown(std::chrono::milliseconds grace) {

@@ -167,6 +167,12 @@ struct ServerInfo {
 
 class McpServer {
  public:
+  // The MCP server of the hub's database. Creating it finishes what a dead
+  // process left: every request on a request stream still open is answered
+  // with the interrupted JSON-RPC error (-32603, committed on its stream, so
+  // a client that resumes gets it) and the stream marked interrupted. So
+  // create one per database file, before serving, and not beside a live
+  // server of the same file (`mcpkeep serve` refuses to start there).
   McpServer(Hub& hub, ServerInfo info = ServerInfo());
   // shutdown() with no grace.
   ~McpServer();
@@ -217,12 +223,6 @@ class McpServer {
 
   // Handles a notification or a response from the client.
   void handleNotification(const std::string& session_id, const nlohmann::json& message);
-
-  // Answers, with a JSON-RPC error naming the interruption, every request on
-  // a stream that a dead process left open, and marks those streams
-  // interrupted. Call once at start-up, before serving, on a Store opened
-  // with recover_open_streams = false. Returns how many requests it answered.
-  int recoverInterruptedRequests();
 
   // Stops taking tool calls and gives those running up to `grace` to
   // finish: their results are committed (a client that resumes its stream,

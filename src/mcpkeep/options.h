@@ -64,11 +64,6 @@ struct StoreOptions {
   // Run PRAGMA quick_check at open and refuse a corrupt file. Default: true.
   bool check_on_open = true;
 
-  // Mark request streams that a previous process left open as interrupted,
-  // since no one will finish them. Set false in tools that open a database a
-  // live server is using. Default: true.
-  bool recover_open_streams = true;
-
   // touchSession() writes last_active at most this often per session, so a
   // request is not a commit. Idle expiry is late by at most this much.
   // Default: 5 s.

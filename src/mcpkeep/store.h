@@ -65,9 +65,9 @@ struct WriteStats {
 
 class Store {
  public:
-  // Opens (or creates) the database at `path`: checks it, enables WAL,
-  // applies pending migrations, and marks streams a dead process left open as
-  // interrupted. Throws Error naming the file and the cause: kCantOpen,
+  // Opens (or creates) the database at `path`: checks it, enables WAL and
+  // applies pending migrations. Streams stay as they are (an McpServer
+  // answers those a dead process left open). Throws Error naming the file and the cause: kCantOpen,
   // kReadOnly, kNotADatabase, kCorrupt, kNewerSchema, kBusy, kIo. A file that
   // fails is never replaced or modified.
   explicit Store(const std::string& path, StoreOptions options = StoreOptions());
@@ -156,8 +156,9 @@ class Store {
   // The session's streams, oldest first.
   std::vector<Stream> streams(const std::string& session_id) const;
 
-  // Request streams still open, in every session, oldest first (for a
-  // server's start-up recovery; see StoreOptions::recover_open_streams).
+  // Request streams still open, in every session, oldest first. Opening a
+  // file leaves them as they are; creating an McpServer answers those a
+  // dead process left (see McpServer's constructor).
   std::vector<Stream> openRequestStreams() const;
 
   // ---- Events ----------------------------------------------------------

@@ -13,7 +13,6 @@
 #include <mcpkeep/error.h>
 
 #include "store/sqlite_error.h"
-#include "store/unix_time.h"
 
 namespace mcpkeep::store {
 namespace {
@@ -157,7 +156,7 @@ void writeRetention(Connection& c, const Retention& r) {
 }
 
 std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptions& options,
-                                       const std::vector<Migration>& migrations, TimePoint now) {
+                                       const std::vector<Migration>& migrations) {
   if (!options.create_if_missing && !fileExists(path)) {
     throw Error(ErrorCode::kCantOpen,
                 "opening " + path + ": no such file (and create_if_missing is off)");
@@ -177,15 +176,6 @@ std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptio
 
     SQLite::Transaction transaction(c->db(), SQLite::TransactionBehavior::IMMEDIATE);
     if (options.retention) writeRetention(*c, *options.retention);
-    if (options.recover_open_streams) {
-      // Only a dead process leaves a request stream open: its requests will
-      // never be answered, and resuming clients must be told so.
-      auto mark = c->query(
-          "UPDATE streams SET state = 'interrupted', closed_at = ? "
-          "WHERE state = 'open' AND kind = 'request'");
-      mark->bind(1, toUnixMillis(now));
-      mark->exec();
-    }
     transaction.commit();
   } catch (const SQLite::Exception& e) {
     throw translateSqliteError(e, "opening " + path);

@@ -14,7 +14,7 @@ namespace mcpkeep::store {
 
 // Opens `path` for writing as described in Store::Store. Throws mcpkeep::Error.
 std::unique_ptr<Connection> openWriter(const std::string& path, const StoreOptions& options,
-                                       const std::vector<Migration>& migrations, TimePoint now);
+                                       const std::vector<Migration>& migrations);
 
 // Opens another connection to an already opened database, for reading only.
 std::unique_ptr<Connection> openReader(const std::string& path, const StoreOptions& options);

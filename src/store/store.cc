@@ -24,7 +24,7 @@ std::string streamName(const std::string& session_id, StreamId stream) {
 
 Store::Impl::Impl(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
   if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
-  auto writer_connection = store::openWriter(path, options, store::embeddedMigrations(), now());
+  auto writer_connection = store::openWriter(path, options, store::embeddedMigrations());
   sqlite3* const writer_handle = writer_connection->db().getHandle();
   writer = std::make_unique<store::GroupCommit>(
       std::move(writer_connection), options.max_batch,

@@ -267,14 +267,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   mcpkeep::StoreOptions store_options;
-  store_options.recover_open_streams = false;
   mcpkeep::Store store(db, store_options);
   mcpkeep::Hub hub(store);
   mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
   addFixtureTools(server);
   addFixturePrompts(server);
   addFixtureResources(server);
-  server.recoverInterruptedRequests();
   mcpkeep::HttpOptions options;
   options.host = listen.substr(0, listen.rfind(':'));
   options.port = static_cast<uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1)));
