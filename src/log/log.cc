@@ -1,5 +1,7 @@
 #include "log/log.h"
 
+#include <mcpkeep/logging.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
@@ -133,3 +135,11 @@ void write(const char* logger, Poco::Message::Priority priority, const std::stri
 }
 
 }  // namespace mcpkeep::log
+
+namespace mcpkeep {
+
+void logToStderr(const std::string& level, bool json) {
+  log::configure(level, json ? log::Format::kJson : log::Format::kText);
+}
+
+}  // namespace mcpkeep

@@ -1,6 +1,6 @@
 // What the Node tests share: waiting on a condition with a deadline, and
-// starting `mcpkeep serve` as a child process (each one is killed by
-// killServers()).
+// starting `mcpkeep serve` or another server as a child process (each one
+// is killed by killServers()).
 import { spawn } from 'node:child_process';
 
 const servers = new Set();
@@ -18,8 +18,13 @@ export async function waitFor(what, check, ms = 15000) {
 
 // Starts `BINARY serve ARGS...` (stderr passed through) and resolves with
 // the child and its endpoint URL once it prints its listening line.
-export async function startServe(binary, args) {
-  const child = spawn(binary, ['serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startServe(binary, args) {
+  return startServer(binary, ['serve', ...args]);
+}
+
+// The same for any server program that prints "listening on URL".
+export async function startServer(command, args) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   servers.add(child);
   child.on('exit', () => servers.delete(child));
   let out = '';
