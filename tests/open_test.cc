@@ -194,3 +194,25 @@ TEST_CASE("retention given at open is written to the file's settings") {
   options.retention = mcpkeep::Retention().withMaxEvents(0);
   CHECK_ERROR(mcpkeep::Store(path, options), ErrorCode::kInvalidArgument);
 }
+
+TEST_CASE("one McpServer per file: a second one is refused naming the first, and may come once it is gone") {
+  mcpkeep::test::TempDir dir;
+  const auto path = dir.file("one.db");
+  mcpkeep::Store store(path, mcpkeep::test::testOptions());
+  mcpkeep::Hub hub(store);
+  {
+    mcpkeep::McpServer first(hub);
+    first.setAddress("http://127.0.0.1:1234/mcp");
+    mcpkeep::Store other(path, mcpkeep::test::testOptions());  // as a tool would: fine
+    mcpkeep::Hub other_hub(other);
+    try {
+      mcpkeep::McpServer second(other_hub);
+      FAIL("a second server on the file was allowed");
+    } catch (const mcpkeep::Error& e) {
+      CHECK(e.code() == ErrorCode::kBusy);
+      CHECK_THAT(e.what(), Catch::Contains(path) && Catch::Contains("pid " + std::to_string(::getpid())) &&
+                               Catch::Contains("http://127.0.0.1:1234/mcp"));
+    }
+  }
+  mcpkeep::McpServer next(hub);  // the first is gone: its lock with it
+}

@@ -12,7 +12,6 @@
 #include <mcpkeep/mcp_server.h>
 
 #include "app/commands.h"
-#include "app/serve_lock.h"
 #include "app/settings.h"
 #include "log/log.h"
 
@@ -182,11 +181,8 @@ int serve(const std::vector<std::string>& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Store store(db, store_options);  // refuses a file it must not touch, before anything else
-  // The McpServer answers the requests a dead server left open: that is only
-  // right when no live server holds the file, which the lock makes sure of.
-  ServeLock lock(db);
   Hub hub(store);
-  McpServer mcp(hub);
+  McpServer mcp(hub);  // refused beside a live server of the file; answers a dead one's requests
   addBuiltinTools(mcp);
   HttpServer http(mcp, http_options);
   try {
@@ -199,7 +195,6 @@ int serve(const std::vector<std::string>& args) {
     return 1;
   }
   const std::string url = "http://" + http_options.host + ":" + std::to_string(http.port()) + "/mcp";
-  lock.describe(url);
   log::info(kLogger, "listening", {{"url", url}, {"db", db}});
   // The line scripts wait for, on stdout.
   std::cout << "mcpkeep: listening on " << url << " (database " << db << ")" << std::endl;

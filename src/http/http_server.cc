@@ -175,6 +175,7 @@ void HttpServer::start() {
       new Router(s.mcp, o.path, s.endpoint_options, [&s] { return s.guard->connections(); }));
   s.server = std::make_unique<Poco::Net::TCPServer>(s.guard->factory(), s.pool, socket, params);
   s.server->start();
+  s.mcp.setAddress("http://" + o.host + ":" + std::to_string(s.server->port()) + o.path);
 }
 
 void HttpServer::stop(std::chrono::milliseconds grace) {

@@ -59,6 +59,7 @@ int answerInterruptedRequests(Store& store) {
 }  // namespace
 
 McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(hub, std::move(info))) {
+  impl_->file_lock = std::make_unique<mcp::ServingLock>(impl_->store.path());
   if (const int answered = answerInterruptedRequests(impl_->store); answered > 0) {
     log::info("mcpkeep.mcp", "answered requests interrupted by the last stop",
               {{"count", std::to_string(answered)}});
@@ -68,6 +69,8 @@ McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(h
 McpServer::~McpServer() { shutdown(); }
 
 Hub& McpServer::hub() { return impl_->hub; }
+
+void McpServer::setAddress(const std::string& url) { impl_->file_lock->describe(url); }
 
 void McpServer::addTool(Tool tool) {
   if (tool.name.empty() || !tool.handler) throw std::invalid_argument("a tool needs a name and a handler");

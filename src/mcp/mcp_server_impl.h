@@ -16,6 +16,8 @@
 
 #include <mcpkeep/mcp_server.h>
 
+#include "mcp/serving_lock.h"
+
 #include "mcp/client_requests.h"
 #include "mcp/completion.h"
 #include "mcp/json_rpc.h"
@@ -194,6 +196,7 @@ struct McpServer::Impl {
   std::condition_variable calls_ended;  // a call left `calls`
   bool stopping = false;
   Poco::ThreadPool tool_threads;
+  std::unique_ptr<mcp::ServingLock> file_lock;  // the file is ours while it lives
 };
 
 }  // namespace mcpkeep

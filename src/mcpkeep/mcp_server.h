@@ -167,12 +167,13 @@ struct ServerInfo {
 
 class McpServer {
  public:
-  // The MCP server of the hub's database. Creating it finishes what a dead
-  // process left: every request on a request stream still open is answered
-  // with the interrupted JSON-RPC error (-32603, committed on its stream, so
-  // a client that resumes gets it) and the stream marked interrupted. So
-  // create one per database file, before serving, and not beside a live
-  // server of the same file (`mcpkeep serve` refuses to start there).
+  // The MCP server of the hub's database: one live server per file, in any
+  // process (an flock on "<file>.serving", freed when this is destroyed or
+  // its process dies); beside a live one this throws Error(kBusy) naming it
+  // (pid, address). Creating it finishes what a dead server left: every
+  // request on a request stream still open is answered with the interrupted
+  // JSON-RPC error (-32603, committed on its stream, so a client that
+  // resumes gets it) and the stream marked interrupted.
   McpServer(Hub& hub, ServerInfo info = ServerInfo());
   // shutdown() with no grace.
   ~McpServer();
@@ -234,6 +235,10 @@ class McpServer {
   void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
 
   Hub& hub();
+
+  // Where clients reach this server (HttpServer::start sets it), named to a
+  // second server refused on the same file.
+  void setAddress(const std::string& url);
 
  private:
   struct Impl;
