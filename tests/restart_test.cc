@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <regex>
@@ -37,6 +38,45 @@ std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string
   return {std::move(server), static_cast<uint16_t>(std::stoi(port[1]))};
 }
 
+// A request POSTed on a thread of its own, its SSE events collected as they
+// arrive, for a test that stops the server in the middle.
+class BackgroundCall {
+ public:
+  BackgroundCall(const McpClient& client, const json& request)
+      : thread_([this, &client, body = request.dump()] {
+          try {
+            client.send("POST", body, client.standardHeaders(), SIZE_MAX, [this](const SseEvent& e) {
+              std::lock_guard<std::mutex> lock(mutex_);
+              seen_.push_back(e);
+              arrived_.notify_all();
+            });
+          } catch (const std::exception&) {
+            // The connection dies with the server.
+          }
+        }) {}
+  ~BackgroundCall() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // True once `n` events have arrived, waiting at most 30 s.
+  bool waitForEvents(std::size_t n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return arrived_.wait_for(lock, std::chrono::seconds(30), [&] { return seen_.size() >= n; });
+  }
+
+  // Every event, once the call's connection has ended.
+  std::vector<SseEvent> finish() {
+    thread_.join();
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<SseEvent> seen_;
+  std::thread thread_;  // last: starts once the rest is made
+};
+
 double progressOf(const SseEvent& e) {
   const json m = json::parse(e.data);
   return m.value("method", "") == "notifications/progress" ? m["params"]["progress"].get<double>() : -1;
@@ -53,29 +93,12 @@ TEST_CASE("after kill -9 and a restart the client resumes its session and its st
   REQUIRE(client.session_id.size() == 32);
 
   // A long tool call, read as it streams; the server dies after 4 progress events.
-  std::mutex mutex;
-  std::condition_variable arrived;
-  std::vector<SseEvent> seen;
-  const json call = {{"jsonrpc", "2.0"}, {"id", 42}, {"method", "tools/call"},
-                     {"params", {{"name", "slow_task"}, {"arguments", {{"steps", 500}, {"interval_ms", 10}}},
-                                 {"_meta", {{"progressToken", "p"}}}}}};
-  std::thread caller([&] {
-    try {
-      client.send("POST", call.dump(), client.standardHeaders(), SIZE_MAX, [&](const SseEvent& e) {
-        std::lock_guard<std::mutex> lock(mutex);
-        seen.push_back(e);
-        arrived.notify_all();
-      });
-    } catch (const std::exception&) {
-      // The connection dies with the server.
-    }
-  });
-  {
-    std::unique_lock<std::mutex> lock(mutex);
-    REQUIRE(arrived.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() >= 5; }));
-  }
+  BackgroundCall call(client, {{"jsonrpc", "2.0"}, {"id", 42}, {"method", "tools/call"},
+                               {"params", {{"name", "slow_task"}, {"arguments", {{"steps", 500}, {"interval_ms", 10}}},
+                                           {"_meta", {{"progressToken", "p"}}}}}});
+  REQUIRE(call.waitForEvents(5));
   const int killed = server->signalAndWait(SIGKILL);
-  caller.join();
+  const std::vector<SseEvent> seen = call.finish();
   REQUIRE(WIFSIGNALED(killed));
   REQUIRE(seen.size() >= 5);
   REQUIRE(seen[0].data.empty());  // the priming event
@@ -248,31 +271,18 @@ std::vector<SseEvent> stopMidCall(const std::string& db, std::unique_ptr<ChildPr
                                   int steps, int interval_ms) {
   McpClient client(port);
   client.initialize();
-  std::mutex mutex;
-  std::condition_variable arrived;
-  std::vector<SseEvent> seen;
-  const json call = {{"jsonrpc", "2.0"}, {"id", 7}, {"method", "tools/call"},
-                     {"params", {{"name", "slow_task"}, {"arguments", {{"steps", steps}, {"interval_ms", interval_ms}}},
-                                 {"_meta", {{"progressToken", "p"}}}}}};
-  std::thread caller([&] {
-    try {
-      client.send("POST", call.dump(), client.standardHeaders(), SIZE_MAX, [&](const SseEvent& e) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!e.id.empty()) seen.push_back(e);
-        arrived.notify_all();
-      });
-    } catch (const std::exception&) {
-    }
-  });
-  {
-    std::unique_lock<std::mutex> lock(mutex);
-    REQUIRE(arrived.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() >= 2; }));
-  }
+  BackgroundCall call(client, {{"jsonrpc", "2.0"}, {"id", 7}, {"method", "tools/call"},
+                               {"params", {{"name", "slow_task"}, {"arguments", {{"steps", steps}, {"interval_ms", interval_ms}}},
+                                           {"_meta", {{"progressToken", "p"}}}}}});
+  REQUIRE(call.waitForEvents(2));  // the priming event and the first progress
   const int stopped = server->signalAndWait(SIGTERM);
-  caller.join();
+  std::vector<SseEvent> seen = call.finish();
   CHECK(WIFEXITED(stopped));
   CHECK(WEXITSTATUS(stopped) == 0);
   for (const SseEvent& e : seen) CHECK(json::parse(e.data.empty() ? "{}" : e.data).value("id", 0) != 7);
+  // The stream ended with a retry hint, an event without an id: resume from the last with one.
+  seen.erase(std::remove_if(seen.begin(), seen.end(), [](const SseEvent& e) { return e.id.empty(); }), seen.end());
+  REQUIRE_FALSE(seen.empty());
 
   auto [restarted, new_port] = startServer(db);
   server = std::move(restarted);

@@ -31,15 +31,11 @@ namespace mcpkeep::http {
 
 class Framing {
  public:
-  enum class Body { kNone, kDrain, kClose };
-
   // Reads the request's framing headers.
   Framing(const Poco::Net::HTTPRequest& request, Poco::Int64 drain_limit);
 
   // Why the request cannot be read safely (the 400's message), if it cannot.
   const std::optional<std::string>& problem() const { return problem_; }
-
-  Body body() const { return body_; }
 
   // Before the handler: a response that must close says so in its headers.
   void prepare(Poco::Net::HTTPServerResponse& response) const;
@@ -49,6 +45,8 @@ class Framing {
   void finish(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
 
  private:
+  enum class Body { kNone, kDrain, kClose };
+
   std::optional<std::string> problem_;
   Body body_ = Body::kNone;
 };

@@ -192,8 +192,8 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   s.pool.joinAll();
   // Running tool calls get the rest of the grace to commit their results;
   // the rest are answered as interrupted (clients resume to either).
-  s.mcp.shutdown(std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                             deadline - std::chrono::steady_clock::now())));
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  s.mcp.shutdown(std::max(left, std::chrono::milliseconds(0)));
 }
 
 uint16_t HttpServer::port() const {
