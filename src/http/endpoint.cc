@@ -12,6 +12,7 @@
 #include "log/log.h"
 #include "mcp/json_rpc.h"
 #include "mcp/protocol_version.h"
+#include "mcp/session_lifecycle.h"
 
 namespace mcpkeep::http {
 
@@ -78,11 +79,8 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
 }
 
 Session Endpoint::requireSession(const HTTPServerRequest& request) {
-  const std::string id = requireSessionId(request);
-  Store& store = mcp_.hub().store();
-  std::optional<Session> session = store.session(id);
+  std::optional<Session> session = mcp::touchSession(answerer_.hub().store(), requireSessionId(request));
   if (!session) throw HttpError(404, kSessionNotFound, "session not found (expired or deleted): initialize again");
-  store.touchSession(id);
   return *session;
 }
 
@@ -95,19 +93,19 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
   const bool is_request = !message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest;
   if (is_request) options_.metrics->rpcRequest(message["method"].get<std::string>());
   if (is_request && message["method"] == "initialize") {
-    const int64_t sessions = mcp_.hub().store().sessionCount();
+    const int64_t sessions = answerer_.hub().store().sessionCount();
     if (sessions >= options_.max_sessions) {
       response.set("Retry-After", "60");
       throw HttpError(503, kServerError,
                       "the server holds " + std::to_string(sessions) +
                           " sessions, its limit; retry later (idle sessions expire)");
     }
-    const McpServer::Dispatch dispatch = mcp_.handleRequest(std::string(), message);
+    const Dispatcher::Dispatch dispatch = answerer_.handleRequest(std::string(), message);
     if (dispatch.rejection) {
       sendJson(response, 400, *dispatch.rejection);
       return;
     }
-    const Session session = *mcp_.hub().store().session(dispatch.session_id);
+    const Session session = *answerer_.hub().store().session(dispatch.session_id);
     options_.metrics->sessionCreated();
     log::info(kLogger, "session started", {{"session", session.id}, {"protocol", session.protocol_version}});
     answer(response, session, dispatch.stream, session.id);
@@ -121,19 +119,19 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
     return;
   }
   if (!is_request) {
-    mcp_.handleNotification(session.id, message);
+    answerer_.handleNotification(session.id, message);
     response.setStatusAndReason(HTTPServerResponse::HTTP_ACCEPTED);
     response.setContentLength(0);
     response.send();
     return;
   }
   const StreamSlots::Slot slot = options_.stream_slots->take(session.id);
-  answer(response, session, mcp_.handleRequest(session.id, message).stream, std::string());
+  answer(response, session, answerer_.handleRequest(session.id, message).stream, std::string());
 }
 
 void Endpoint::answer(HTTPServerResponse& response, const Session& session, StreamId stream,
                       const std::string& new_session_id) {
-  Subscription subscription = mcp_.hub().follow(session.id, stream);
+  Subscription subscription = answerer_.hub().follow(session.id, stream);
   if (!options_.json_responses) {
     StreamStart start;
     if (mcp::primesStreams(session.protocol_version)) start.priming_id = EventId{stream, 0}.toString();
@@ -182,9 +180,9 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (kinds[i] == mcp::MessageKind::kRequest) {
       options_.metrics->rpcRequest(batch[i]["method"].get<std::string>());
-      streams.push_back(mcp_.handleRequest(session.id, batch[i]).stream);
+      streams.push_back(answerer_.handleRequest(session.id, batch[i]).stream);
     } else {
-      mcp_.handleNotification(session.id, batch[i]);
+      answerer_.handleNotification(session.id, batch[i]);
     }
   }
   if (streams.empty()) {
@@ -193,7 +191,7 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
     response.send();
     return;
   }
-  Hub& hub = mcp_.hub();
+  Hub& hub = answerer_.hub();
   if (options_.json_responses) {
     json replies = json::array();
     for (StreamId stream : streams) {
@@ -221,7 +219,7 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
   const Session session = requireSession(request);
   checkProtocolVersion(request);
   const StreamSlots::Slot slot = options_.stream_slots->take(session.id);
-  Hub& hub = mcp_.hub();
+  Hub& hub = answerer_.hub();
   const std::string last_event_id = request.get("Last-Event-ID", "");
   StreamStart start;
   if (!last_event_id.empty()) {
@@ -243,7 +241,7 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
 void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) {
   ConnectionGuard::requestReceived();
   const std::string id = requireSessionId(request);
-  if (!mcp_.hub().removeSession(id)) {
+  if (!answerer_.endSession(id)) {
     throw HttpError(404, kSessionNotFound, "session not found (expired or deleted)");
   }
   options_.metrics->sessionDeleted();

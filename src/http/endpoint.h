@@ -8,7 +8,7 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 
-#include <mcpkeep/mcp_server.h>
+#include <mcpkeep/dispatcher.h>
 
 #include "http/metrics.h"
 #include "http/request_guards.h"
@@ -34,10 +34,10 @@ struct StreamStart {
   bool resumed = false;        // the client sent Last-Event-ID
 };
 
-// Made per request by the server's factory; shares the McpServer.
+// Made per request by the server's factory; shares the answerer.
 class Endpoint : public Poco::Net::HTTPRequestHandler {
  public:
-  Endpoint(McpServer& mcp, const EndpointOptions& options) : mcp_(mcp), options_(options) {}
+  Endpoint(Dispatcher& answerer, const EndpointOptions& options) : answerer_(answerer), options_(options) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override;
@@ -76,7 +76,7 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   // message, if it has one (a cancelled request has none).
   std::optional<nlohmann::json> awaitResponse(Subscription& subscription);
 
-  McpServer& mcp_;
+  Dispatcher& answerer_;
   const EndpointOptions& options_;
   bool resumed_ = false;  // this request resumes a stream (Last-Event-ID)
 };

@@ -62,48 +62,53 @@ class MetricsPage : public Poco::Net::HTTPRequestHandler {
 // needs the database to answer a read (the retention settings, a few rows).
 class Health : public Poco::Net::HTTPRequestHandler {
  public:
-  Health(const Store& store, bool check_database) : store_(store), check_database_(check_database) {}
+  // `ready`: the answerer to ask as well; null for /healthz/live.
+  explicit Health(Dispatcher* ready) : ready_(ready) {}
   void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
     nlohmann::json body = {{"status", "ok"}};
     int status = 200;
-    if (check_database_) {
+    if (ready_) {
       try {
-        store_.retention();
+        ready_->hub().store().retention();
         body["database"] = "ok";
       } catch (const Error& e) {
         status = 503;
         body = {{"status", "unavailable"}, {"database", errorCodeName(e.code())}};
+      }
+      if (const std::optional<std::string> why = ready_->unavailable()) {
+        status = 503;
+        body["status"] = "unavailable";
+        body["upstream"] = *why;
       }
     }
     http::sendJson(response, status, body);
   }
 
  private:
-  const Store& store_;
-  const bool check_database_;
+  Dispatcher* ready_;
 };
 
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Router(McpServer& mcp, std::string path, const http::EndpointOptions& options,
+  Router(Dispatcher& answerer, std::string path, const http::EndpointOptions& options,
          std::function<int()> connections)
-      : mcp_(mcp), path_(std::move(path)), options_(options), connections_(std::move(connections)) {}
+      : answerer_(answerer), path_(std::move(path)), options_(options), connections_(std::move(connections)) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& request) override {
     // Poco answers 501 to a null handler: always return one.
     const std::string path = Poco::URI(request.getURI()).getPath();
-    if (path == path_) return new http::Endpoint(mcp_, options_);
+    if (path == path_) return new http::Endpoint(answerer_, options_);
     if (request.getMethod() == "GET") {
-      if (path == "/metrics") return new MetricsPage(*options_.metrics, mcp_.hub().store(), connections_);
-      if (path == "/healthz") return new Health(mcp_.hub().store(), true);
-      if (path == "/healthz/live") return new Health(mcp_.hub().store(), false);
+      if (path == "/metrics") return new MetricsPage(*options_.metrics, answerer_.hub().store(), connections_);
+      if (path == "/healthz") return new Health(&answerer_);
+      if (path == "/healthz/live") return new Health(nullptr);
     }
     return new NotFound();
   }
 
  private:
-  McpServer& mcp_;
+  Dispatcher& answerer_;
   const std::string path_;
   const http::EndpointOptions& options_;
   std::function<int()> connections_;
@@ -115,8 +120,8 @@ constexpr int kRefusalThreads = 16;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(McpServer& m, HttpOptions o)
-      : mcp(m),
+  Impl(Dispatcher& a, HttpOptions o)
+      : answerer(a),
         options(std::move(o)),
         slots(options.max_streams_per_session),
         pool(2, options.max_connections + kRefusalThreads, 60, kThreadStackBytes) {}
@@ -125,7 +130,7 @@ struct HttpServer::Impl {
   // lets thousands wait (SQLite and the JSON parser need far less).
   static constexpr int kThreadStackBytes = 512 * 1024;
 
-  McpServer& mcp;
+  Dispatcher& answerer;
   const HttpOptions options;
   http::EndpointOptions endpoint_options;
   http::StreamSlots slots;
@@ -136,8 +141,8 @@ struct HttpServer::Impl {
   bool stopped = false;
 };
 
-HttpServer::HttpServer(McpServer& mcp, HttpOptions options)
-    : impl_(std::make_unique<Impl>(mcp, std::move(options))) {}
+HttpServer::HttpServer(Dispatcher& answerer, HttpOptions options)
+    : impl_(std::make_unique<Impl>(answerer, std::move(options))) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -172,10 +177,10 @@ void HttpServer::start() {
   s.guard = std::make_unique<http::ConnectionGuard>(
       http::ConnectionLimits{o.max_connections, o.request_timeout, o.idle_timeout,
                              static_cast<int64_t>(o.max_body_bytes)}, params,
-      new Router(s.mcp, o.path, s.endpoint_options, [&s] { return s.guard->connections(); }));
+      new Router(s.answerer, o.path, s.endpoint_options, [&s] { return s.guard->connections(); }));
   s.server = std::make_unique<Poco::Net::TCPServer>(s.guard->factory(), s.pool, socket, params);
   s.server->start();
-  s.mcp.setAddress("http://" + o.host + ":" + std::to_string(s.server->port()) + o.path);
+  s.answerer.setAddress("http://" + o.host + ":" + std::to_string(s.server->port()) + o.path);
 }
 
 void HttpServer::stop(std::chrono::milliseconds grace) {
@@ -183,7 +188,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   if (!s.server || s.stopped) return;
   s.stopped = true;
   s.server->stop();            // no new connections
-  s.mcp.hub().shutdown();      // open streams end with a retry hint
+  s.answerer.hub().shutdown();      // open streams end with a retry hint
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (s.guard->connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -193,7 +198,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   // Running tool calls get the rest of the grace to commit their results;
   // the rest are answered as interrupted (clients resume to either).
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  s.mcp.shutdown(std::max(left, std::chrono::milliseconds(0)));
+  s.answerer.shutdown(std::max(left, std::chrono::milliseconds(0)));
 }
 
 uint16_t HttpServer::port() const {

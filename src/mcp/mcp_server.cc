@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "log/log.h"
 #include "mcp/mcp_server_impl.h"
 #include "mcp/protocol_version.h"
+#include "mcp/session_lifecycle.h"
 #include "mcp/uri_template.h"
 
 namespace mcpkeep {
@@ -32,45 +32,17 @@ std::string requireUri(const json& params, const std::string& method) {
 
 }  // namespace mcp
 
-namespace {
-
-// Answers every request on a request stream a dead process left open with
-// the interrupted error and marks the stream interrupted; returns how many.
-int answerInterruptedRequests(Store& store) {
-  int answered = 0;
-  for (const Stream& stream : store.openRequestStreams()) {
-    json pending = json::parse(stream.request_ids.value_or("[]"), nullptr, false);
-    if (!pending.is_array()) pending = json::array();
-    const Replay replay = store.eventsAfter(stream.session_id, EventId{stream.id, 0});
-    for (const Event& event : replay.events) {
-      const json message = json::parse(event.data, nullptr, false);
-      if (!message.is_object() || !message.contains("id") || message.contains("method")) continue;
-      pending.erase(std::remove(pending.begin(), pending.end(), message["id"]), pending.end());
-    }
-    for (const json& id : pending) {
-      store.append(stream.session_id, stream.id, "message", mcp::interruptedError(id).dump());
-      ++answered;
-    }
-    store.closeStream(stream.session_id, stream.id, StreamState::kInterrupted);
-  }
-  return answered;
-}
-
-}  // namespace
-
 McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(hub, std::move(info))) {
-  impl_->file_lock = std::make_unique<mcp::ServingLock>(impl_->store.path());
-  if (const int answered = answerInterruptedRequests(impl_->store); answered > 0) {
-    log::info("mcpkeep.mcp", "answered requests interrupted by the last stop",
-              {{"count", std::to_string(answered)}});
-  }
+  impl_->file = std::make_unique<mcp::ServedFile>(impl_->store);
 }
 
 McpServer::~McpServer() { shutdown(); }
 
 Hub& McpServer::hub() { return impl_->hub; }
 
-void McpServer::setAddress(const std::string& url) { impl_->file_lock->describe(url); }
+void McpServer::setAddress(const std::string& url) { impl_->file->describe(url); }
+
+bool McpServer::endSession(const std::string& session_id) { return mcp::endSession(impl_->hub, session_id); }
 
 void McpServer::addTool(Tool tool) {
   if (tool.name.empty() || !tool.handler) throw std::invalid_argument("a tool needs a name and a handler");
@@ -144,10 +116,7 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
     }
     const std::string version =
         mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>());
-    const Session session = s.store.createSession();
-    s.store.markInitialized(session.id, version,
-                            params->value("capabilities", json::object()).dump(),
-                            params->value("clientInfo", json::object()).dump());
+    const Session session = mcp::beginSession(s.store, *params, version);
     const StreamId stream = s.store.openRequestStream(session.id, request_ids);
     s.answer(session.id, stream, mcp::resultMessage(id, s.initializeResult(version)));
     return {session.id, stream, std::nullopt};

@@ -16,13 +16,12 @@
 
 #include <mcpkeep/mcp_server.h>
 
-#include "mcp/serving_lock.h"
-
 #include "mcp/client_requests.h"
 #include "mcp/completion.h"
 #include "mcp/json_rpc.h"
 #include "mcp/list_page.h"
 #include "mcp/prompts.h"
+#include "mcp/served_file.h"
 #include "mcp/resources.h"
 
 namespace mcpkeep {
@@ -196,7 +195,7 @@ struct McpServer::Impl {
   std::condition_variable calls_ended;  // a call left `calls`
   bool stopping = false;
   Poco::ThreadPool tool_threads;
-  std::unique_ptr<mcp::ServingLock> file_lock;  // the file is ours while it lives
+  std::unique_ptr<mcp::ServedFile> file;  // the file is ours while it lives
 };
 
 }  // namespace mcpkeep

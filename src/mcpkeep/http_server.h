@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include <mcpkeep/mcp_server.h>
+#include <mcpkeep/dispatcher.h>
 
 namespace mcpkeep {
 
@@ -75,7 +75,9 @@ struct HttpOptions {
 
 class HttpServer {
  public:
-  HttpServer(McpServer& mcp, HttpOptions options);
+  // Serves what `answerer` (an McpServer, or the gateway) answers; it must
+  // outlive this.
+  HttpServer(Dispatcher& answerer, HttpOptions options);
   // Stops (see stop()).
   ~HttpServer();
 
@@ -89,7 +91,7 @@ class HttpServer {
   // Stops accepting, ends every open stream with a retry hint (the Hub shuts
   // down), waits up to `grace` for connections to finish, and gives running
   // tool calls what is left of it to commit their results; the rest are
-  // answered with the interrupted error (McpServer::shutdown). Idempotent.
+  // answered with the interrupted error (Dispatcher::shutdown). Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
   // The bound port (after start()).

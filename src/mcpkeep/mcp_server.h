@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mcpkeep/dispatcher.h>
 #include <mcpkeep/hub.h>
 
 namespace mcpkeep {
@@ -165,7 +166,7 @@ struct ServerInfo {
   std::string instructions;  // optional
 };
 
-class McpServer {
+class McpServer : public Dispatcher {
  public:
   // The MCP server of the hub's database: one live server per file, in any
   // process (an flock on "<file>.serving", freed when this is destroyed or
@@ -176,7 +177,7 @@ class McpServer {
   // resumes gets it) and the stream marked interrupted.
   McpServer(Hub& hub, ServerInfo info = ServerInfo());
   // shutdown() with no grace.
-  ~McpServer();
+  ~McpServer() override;
 
   McpServer(const McpServer&) = delete;
   McpServer& operator=(const McpServer&) = delete;
@@ -204,26 +205,17 @@ class McpServer {
   // also sends notifications/{tools,prompts,resources}/list_changed to every
   // session (listChanged is advertised as true).
 
-  // ---- For transports --------------------------------------------------
+  // ---- For transports (Dispatcher) ------------------------------------
 
-  // Where the answer to a request is: the request's stream in the store;
-  // or, for an `initialize` that is refused, no session and `rejection`, a
-  // JSON-RPC error message for the transport to send as it is.
-  struct Dispatch {
-    std::string session_id;
-    StreamId stream = 0;
-    std::optional<nlohmann::json> rejection;
-  };
+  // Answers at once on the request's stream, or from a worker for
+  // tools/call.
+  Dispatch handleRequest(const std::string& session_id, const nlohmann::json& request) override;
 
-  // Handles one JSON-RPC request of `session_id`. `initialize` creates the
-  // session (any `session_id` is ignored). Opens the request's stream and
-  // answers on it: at once, or from a worker for tools/call. Protocol
-  // errors are answered on the stream too. Throws mcpkeep::Error only when
-  // the store fails (e.g. kNotFound for an unknown session).
-  Dispatch handleRequest(const std::string& session_id, const nlohmann::json& request);
+  // A client's response goes to the tool waiting for it;
+  // notifications/cancelled cancels its tool call.
+  void handleNotification(const std::string& session_id, const nlohmann::json& message) override;
 
-  // Handles a notification or a response from the client.
-  void handleNotification(const std::string& session_id, const nlohmann::json& message);
+  bool endSession(const std::string& session_id) override;
 
   // Stops taking tool calls and gives those running up to `grace` to
   // finish: their results are committed (a client that resumes its stream,
@@ -232,13 +224,13 @@ class McpServer {
   // JSON-RPC error, committed on their streams, so no stream ends without
   // the answer it owes. Returns when the handlers have returned.
   // Idempotent.
-  void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
+  void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(0)) override;
 
-  Hub& hub();
+  Hub& hub() override;
 
   // Where clients reach this server (HttpServer::start sets it), named to a
   // second server refused on the same file.
-  void setAddress(const std::string& url);
+  void setAddress(const std::string& url) override;
 
  private:
   struct Impl;
