@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include <iostream>
+#include <memory>
+#include <optional>
 
 #include <Poco/Exception.h>
 
@@ -12,6 +14,8 @@
 #include <mcpkeep/mcp_server.h>
 
 #include "app/commands.h"
+#include "gateway/gateway.h"
+#include "gateway/upstream.h"
 #include "app/settings.h"
 #include "log/log.h"
 
@@ -46,6 +50,29 @@ const char kServeUsage[] =
     "                           above (db = /var/lib/mcpkeep/mcpkeep.db)\n"
     "                                                      [MCPKEEP_CONFIG, none]\n"
     "\n"
+    "Gateway: answer with any MCP server instead of the built-in tools; sessions,\n"
+    "replay and restarts are mcpkeep's, the upstream's initialize is replayed to a\n"
+    "fresh upstream when it (or mcpkeep) restarted:\n"
+    "  --upstream-command CMD   a stdio MCP server to start: 'npx -y @scope/server',\n"
+    "                           split like a shell would (no shell runs), or a JSON\n"
+    "                           array [\"uv\",\"run\",\"server.py\"]\n"
+    "                                                      [MCPKEEP_UPSTREAM_COMMAND, none]\n"
+    "  --upstream-env NAME=VALUE  its environment besides mcpkeep's (repeatable)\n"
+    "                                                      [MCPKEEP_UPSTREAM_ENV, none]\n"
+    "  --upstream-cwd DIR       its working directory      [MCPKEEP_UPSTREAM_CWD, mcpkeep's]\n"
+    "  --upstream-mode MODE     per-session (a child per session) | shared (one\n"
+    "                           child for all, for stateless servers)\n"
+    "                                                      [MCPKEEP_UPSTREAM_MODE, per-session]\n"
+    "  --max-upstreams N        children at once, else 503 [MCPKEEP_MAX_UPSTREAMS, 256]\n"
+    "  --upstream-idle S        stop a child idle S seconds; the next request starts\n"
+    "                           it again                   [MCPKEEP_UPSTREAM_IDLE, 600]\n"
+    "  --upstream-timeout S     to answer initialize       [MCPKEEP_UPSTREAM_TIMEOUT, 30]\n"
+    "  --retry-idempotent       a tools/call cut by the upstream's end is sent again\n"
+    "                           once when the tool is annotated readOnlyHint or\n"
+    "                           idempotentHint, instead of answered with an error\n"
+    "A command that cannot start, or does not answer initialize, stops serve at start\n"
+    "(exit 1). The child's stderr is logged (logger mcpkeep.upstream).\n"
+    "\n"
     "Limits (each refusal is an HTTP status with a JSON-RPC error):\n"
     "  --max-body-bytes N       POST body, else 413         [MCPKEEP_MAX_BODY_BYTES, 4194304]\n"
     "  --max-header-bytes N     request headers, else 431   [MCPKEEP_MAX_HEADER_BYTES, 16384]\n"
@@ -69,7 +96,8 @@ const std::vector<std::string> kSettingNames = {
     "db", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
     "auth-token", "close-streams-after", "sse-retry", "responses", "log-level", "log-format", "max-body-bytes",
     "max-header-bytes", "max-connections", "max-sessions", "max-streams-per-session",
-    "request-timeout", "idle-timeout", "busy-timeout"};
+    "request-timeout", "idle-timeout", "busy-timeout", "upstream-command", "upstream-env", "upstream-cwd",
+    "upstream-mode", "max-upstreams", "upstream-idle", "upstream-timeout"};
 
 constexpr const char* kLogger = "mcpkeep.serve";
 
@@ -137,6 +165,36 @@ void readHttp(const Settings& s, HttpOptions& http) {
   if (s.has("idle-timeout")) http.idle_timeout = s.seconds("idle-timeout");
 }
 
+// The gateway's settings; nullopt when serve answers with its own tools.
+std::optional<gateway::GatewayOptions> readGateway(const Settings& s) {
+  if (!s.has("upstream-command")) {
+    for (const char* name : {"upstream-env", "upstream-cwd", "upstream-mode", "max-upstreams", "upstream-idle",
+                             "upstream-timeout"}) {
+      if (s.has(name)) throw Usage(std::string("--") + name + " needs --upstream-command");
+    }
+    if (s.on("retry-idempotent")) throw Usage("--retry-idempotent needs --upstream-command");
+    return std::nullopt;
+  }
+  gateway::GatewayOptions options;
+  try {
+    options.command.argv = gateway::splitCommandLine(s.get("upstream-command"));
+  } catch (const std::invalid_argument& e) {
+    throw Usage(std::string("--upstream-command: ") + e.what());
+  }
+  for (const std::string& entry : s.list("upstream-env")) {
+    const auto equals = entry.find('=');
+    if (equals == 0 || equals == std::string::npos) throw Usage("--upstream-env must be NAME=VALUE, not '" + entry + "'");
+    options.command.env.push_back(entry);
+  }
+  options.command.cwd = s.get("upstream-cwd");
+  options.shared = s.oneOf("upstream-mode", {"per-session", "shared"}, "per-session") == "shared";
+  if (s.has("max-upstreams")) options.max_upstreams = positiveInt(s, "max-upstreams");
+  options.idle = s.has("upstream-idle") ? s.seconds("upstream-idle") : std::chrono::seconds(600);
+  if (s.has("upstream-timeout")) options.start_timeout = s.seconds("upstream-timeout");
+  options.retry_idempotent = s.on("retry-idempotent");
+  return options;
+}
+
 }  // namespace
 
 const std::vector<std::string>& serveSettingNames() { return kSettingNames; }
@@ -144,9 +202,10 @@ const std::vector<std::string>& serveSettingNames() { return kSettingNames; }
 int serve(const std::vector<std::string>& args) {
   StoreOptions store_options;
   HttpOptions http_options;
+  std::optional<gateway::GatewayOptions> gateway_options;
   std::string db;
   try {
-    const Settings settings(args, kSettingNames, {"help"});
+    const Settings settings(args, kSettingNames, {"help", "retry-idempotent"}, {"upstream-env"});
     if (settings.on("help")) {
       std::cout << kServeUsage;
       return 0;
@@ -161,6 +220,7 @@ int serve(const std::vector<std::string>& args) {
     if (settings.has("busy-timeout")) store_options.busy_timeout = std::chrono::milliseconds(settings.positive("busy-timeout"));
     readHttp(settings, http_options);
     readRetention(settings, db, store_options);
+    gateway_options = readGateway(settings);
   } catch (const Usage& e) {
     std::cerr << "mcpkeep serve: " << e.what() << "\n\n" << kServeUsage;
     return 2;
@@ -182,9 +242,25 @@ int serve(const std::vector<std::string>& args) {
 
   Store store(db, store_options);  // refuses a file it must not touch, before anything else
   Hub hub(store);
-  McpServer mcp(hub);  // refused beside a live server of the file; answers a dead one's requests
-  addBuiltinTools(mcp);
-  HttpServer http(mcp, http_options);
+  // Either takes the file: refused beside a live server of it; answers a
+  // dead one's requests.
+  std::unique_ptr<Dispatcher> answerer;
+  if (gateway_options) {
+    auto gateway = std::make_unique<gateway::Gateway>(hub, *gateway_options);
+    try {
+      gateway->probe();
+    } catch (const gateway::UpstreamError& e) {
+      log::error(kLogger, "upstream cannot serve", {{"error", e.what()}});
+      std::cerr << "mcpkeep serve: " << e.what() << "\n";
+      return 1;
+    }
+    answerer = std::move(gateway);
+  } else {
+    auto mcp = std::make_unique<McpServer>(hub);
+    addBuiltinTools(*mcp);
+    answerer = std::move(mcp);
+  }
+  HttpServer http(*answerer, http_options);
   try {
     http.start();
   } catch (const Poco::Exception& e) {

@@ -29,7 +29,7 @@ std::string Settings::environmentName(const std::string& name) {
 }
 
 Settings::Settings(const std::vector<std::string>& args, const std::vector<std::string>& valued,
-                   const std::vector<std::string>& switches)
+                   const std::vector<std::string>& switches, const std::vector<std::string>& repeatable)
     : layers_(new Poco::Util::LayeredConfiguration) {
   Poco::AutoPtr<Poco::Util::MapConfiguration> flags(new Poco::Util::MapConfiguration);
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -43,7 +43,12 @@ Settings::Settings(const std::vector<std::string>& args, const std::vector<std::
       switches_on_.push_back(name);
     } else if (contains(valued, name) || name == "config") {
       if (i + 1 == args.size()) throw Usage(arg + " needs a value");
-      flags->setString(name, args[++i]);
+      const std::string value = args[++i];
+      if (contains(repeatable, name) && flags->hasProperty(name)) {
+        flags->setString(name, flags->getRawString(name) + "\n" + value);
+      } else {
+        flags->setString(name, value);
+      }
     } else {
       throw Usage("unknown option '" + arg + "'");
     }
@@ -114,6 +119,20 @@ std::string Settings::oneOf(const std::string& name, const std::vector<std::stri
   std::string list;
   for (const auto& c : choices) list += (list.empty() ? "" : " | ") + c;
   throw Usage("--" + name + " must be " + list + ", not '" + value + "'");
+}
+
+std::vector<std::string> Settings::list(const std::string& name) const {
+  std::vector<std::string> values;
+  if (!has(name)) return values;
+  const std::string text = get(name);
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = text.find('\n', start);
+    values.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return values;
 }
 
 bool Settings::on(const std::string& switch_name) const { return contains(switches_on_, switch_name); }

@@ -22,10 +22,12 @@ struct Usage : std::runtime_error {
 class Settings {
  public:
   // `valued`: setting names that take a value (e.g. "db" for --db PATH);
-  // `switches`: flags without one (e.g. "json"), command line only. Other
-  // arguments not starting with "--" are positional. Throws Usage.
+  // `switches`: flags without one (e.g. "json"), command line only;
+  // `repeatable`: valued names whose flag may come more than once (see
+  // list()). Other arguments not starting with "--" are positional. Throws
+  // Usage.
   Settings(const std::vector<std::string>& args, const std::vector<std::string>& valued,
-           const std::vector<std::string>& switches = {});
+           const std::vector<std::string>& switches = {}, const std::vector<std::string>& repeatable = {});
 
   bool has(const std::string& name) const;
   // The value, or `fallback` when no layer sets it.
@@ -38,6 +40,9 @@ class Settings {
   // One of `choices`; throws Usage otherwise.
   std::string oneOf(const std::string& name, const std::vector<std::string>& choices,
                     const std::string& fallback) const;
+  // Every value of a repeatable setting: each of its flags, or the lines of
+  // its environment variable or config value. Empty when unset.
+  std::vector<std::string> list(const std::string& name) const;
   bool on(const std::string& switch_name) const;
   const std::vector<std::string>& positional() const { return positional_; }
 

@@ -14,6 +14,8 @@ HttpError toHttpError(const Error& e) {
       return HttpError(400, mcp::kInvalidRequest, e.what());
     case ErrorCode::kStreamClosed:
       return HttpError(409, kServerError, e.what());
+    case ErrorCode::kUnavailable:
+      return HttpError(503, kServerError, e.what());
     default:
       return HttpError(500, mcp::kInternalError, "internal error");
   }

@@ -39,11 +39,12 @@ class NotFound : public Poco::Net::HTTPRequestHandler {
 // GET /metrics: Prometheus text exposition.
 class MetricsPage : public Poco::Net::HTTPRequestHandler {
  public:
-  MetricsPage(const http::Metrics& metrics, const Store& store, std::function<int()> connections)
-      : metrics_(metrics), store_(store), connections_(std::move(connections)) {}
+  MetricsPage(const http::Metrics& metrics, Dispatcher& answerer, std::function<int()> connections)
+      : metrics_(metrics), answerer_(answerer), connections_(std::move(connections)) {}
   void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
     try {
-      const std::string body = metrics_.exposition(store_, connections_());
+      const std::string body =
+          metrics_.exposition(answerer_.hub().store(), connections_()) + answerer_.metrics();
       response.setContentType("text/plain; version=0.0.4");
       response.setContentLength(static_cast<std::streamsize>(body.size()));
       response.send() << body;
@@ -54,7 +55,7 @@ class MetricsPage : public Poco::Net::HTTPRequestHandler {
 
  private:
   const http::Metrics& metrics_;
-  const Store& store_;
+  Dispatcher& answerer_;
   std::function<int()> connections_;
 };
 
@@ -100,7 +101,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     const std::string path = Poco::URI(request.getURI()).getPath();
     if (path == path_) return new http::Endpoint(answerer_, options_);
     if (request.getMethod() == "GET") {
-      if (path == "/metrics") return new MetricsPage(*options_.metrics, answerer_.hub().store(), connections_);
+      if (path == "/metrics") return new MetricsPage(*options_.metrics, answerer_, connections_);
       if (path == "/healthz") return new Health(&answerer_);
       if (path == "/healthz/live") return new Health(nullptr);
     }

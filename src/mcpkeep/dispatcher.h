@@ -51,6 +51,10 @@ class Dispatcher {
   // that cannot be reached); nullopt when it can. For /healthz.
   virtual std::optional<std::string> unavailable() { return std::nullopt; }
 
+  // Metrics of the answerer's own, as Prometheus text lines (with their
+  // HELP and TYPE), added to the transport's /metrics.
+  virtual std::string metrics() const { return std::string(); }
+
   // Where clients reach it (HttpServer::start sets it), named to a second
   // server refused on the same file.
   virtual void setAddress(const std::string& url) = 0;

@@ -20,6 +20,7 @@ enum class ErrorCode {
   kCorrupt,          // the file failed its integrity check
   kNewerSchema,      // the file was written by a newer mcpkeep
   kIo,               // disk full or an I/O error
+  kUnavailable,      // what answers (an upstream MCP server) cannot serve now; the message says why
   kInternal,         // anything else; the message has the detail
 };
 

@@ -134,6 +134,24 @@ class Store {
   bool unsubscribeResource(const std::string& session_id, const std::string& uri);
   // The sessions subscribed to `uri`.
   std::vector<std::string> resourceSubscribers(const std::string& uri) const;
+  // The URIs the session is subscribed to, in order.
+  std::vector<std::string> resourceSubscriptions(const std::string& session_id) const;
+
+  // ---- Upstream state (the gateway) --------------------------------------
+
+  // What a gateway needs to rebuild a session's upstream MCP server; the
+  // JSON members are JSON text.
+  struct UpstreamState {
+    std::string initialize_params;  // the client's initialize params
+    std::string initialize_result;  // the upstream's answer to it
+    std::string log_level;          // from logging/setLevel; empty: none
+    std::string upstream_session_id;  // an HTTP upstream's Mcp-Session-Id; empty: none
+  };
+  // Writes the session's upstream state (replacing any). Throws kNotFound
+  // for an unknown session, kInvalidArgument for invalid JSON.
+  void setUpstreamState(const std::string& session_id, const UpstreamState& state);
+  // The session's upstream state, or nullopt when it has none.
+  std::optional<UpstreamState> upstreamState(const std::string& session_id) const;
 
   // ---- Streams ---------------------------------------------------------
 

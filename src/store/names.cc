@@ -18,6 +18,7 @@ const char* errorCodeName(ErrorCode code) noexcept {
     case ErrorCode::kCorrupt: return "corrupt";
     case ErrorCode::kNewerSchema: return "newer_schema";
     case ErrorCode::kIo: return "io";
+    case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";
   }
   return "internal";

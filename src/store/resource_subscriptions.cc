@@ -43,4 +43,14 @@ std::vector<std::string> Store::resourceSubscribers(const std::string& uri) cons
   });
 }
 
+std::vector<std::string> Store::resourceSubscriptions(const std::string& session_id) const {
+  return impl_->read("reading the subscriptions of session " + session_id, [&](Connection& c) {
+    std::vector<std::string> uris;
+    auto q = c.query("SELECT uri FROM resource_subscriptions WHERE session_id = ? ORDER BY uri");
+    q->bind(1, session_id);
+    while (q->executeStep()) uris.push_back(q->getColumn(0).getString());
+    return uris;
+  });
+}
+
 }  // namespace mcpkeep

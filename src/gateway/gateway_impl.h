@@ -1,0 +1,166 @@
+// Gateway::Impl: what a Gateway holds, shared by gateway.cc (the Dispatcher
+// methods: messages from clients), links.cc (starting, re-initialising and
+// stopping upstreams) and from_upstream.cc (messages from upstreams).
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <mcpkeep/store.h>
+
+#include "gateway/gateway.h"
+#include "gateway/upstream.h"
+#include "mcp/served_file.h"
+
+namespace mcpkeep::gateway {
+
+using nlohmann::json;
+
+// One running upstream and the sessions it serves (one, or all in shared
+// mode). Every Link is held by Impl::links until the housekeeper destroys
+// it, after it ended and nothing else holds it: so the upstream's own thread,
+// which delivers its messages, never drops the last reference.
+struct Link {
+  // The upstream goes first: its thread may still be delivering a message
+  // that reads the members below.
+  ~Link() { upstream.reset(); }
+
+  std::unique_ptr<Upstream> upstream;
+  std::string stray;  // an answer to an id no request has, for error messages
+  std::set<std::string> sessions;
+  bool ended = false;  // the upstream ended, or was stopped
+  std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
+  json initialize_result;  // the upstream's answer to its initialize
+};
+
+// Where an answer the gateway itself waits for (initialize, and the setup
+// replayed to a fresh upstream) arrives.
+struct Waiter {
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::optional<json> reply;
+  std::string failure;  // the upstream ended first
+};
+
+// A request sent upstream, found by the id the gateway gave it.
+struct Call {
+  std::shared_ptr<Link> link;
+  std::string session;  // empty for the gateway's own requests
+  StreamId stream = 0;
+  json request;         // as the client sent it (its id, its progress token)
+  std::shared_ptr<Waiter> waiter;  // the gateway's own requests
+  std::chrono::steady_clock::time_point sent = std::chrono::steady_clock::now();
+  bool retried = false;
+};
+
+// What the gateway knows of a session beyond the store.
+struct SessionLink {
+  std::shared_ptr<Link> link;               // null or ended: start one at the next request
+  std::shared_ptr<std::mutex> starting = std::make_shared<std::mutex>();  // one start at a time
+  int failures = 0;                         // starts in a row that failed
+  std::chrono::steady_clock::time_point next_start{};  // backoff
+  std::map<std::string, bool> retryable_tools;  // from tools/list: readOnlyHint or idempotentHint
+};
+
+// An upstream's request to a client, found by (session, the id the gateway gave it).
+struct Relayed {
+  std::weak_ptr<Link> link;
+  json upstream_id;
+};
+
+struct Gateway::Impl {
+  Impl(Hub& h, GatewayOptions o);
+
+  // ---- links.cc ----
+
+  // The session's running upstream, started (and its session re-initialised
+  // from the store) when it has none. Throws UpstreamError when it cannot
+  // start, Error(kUnavailable) at max_upstreams.
+  std::shared_ptr<Link> linkFor(const std::string& session);
+  // Starts an upstream (no initialize yet). Throws like linkFor.
+  std::shared_ptr<Link> startLink(const std::string& log_context);
+  // Sends `params` as `method` and waits for the answer's result. Throws
+  // UpstreamError naming the method for an error answer, a timeout or the
+  // upstream's end.
+  json ask(const std::shared_ptr<Link>& link, const std::string& method, const json& params);
+  // Replays the session's stored initialize, log level and subscriptions to
+  // a fresh upstream.
+  void reinitialize(const std::string& session, const std::shared_ptr<Link>& link);
+  // The upstream ended: its calls are answered (or sent again), its
+  // sessions start a fresh one at their next request.
+  void onEnded(Link& link, const std::string& why);
+  // Marks the link ended (mutex held); false when it already was.
+  bool endLink(Link& link);
+  // Ends a link that is not needed (idle, its session deleted, shutdown).
+  void retire(Link& link);
+  // Whether a call cut by its upstream's end is sent again
+  // (--retry-idempotent). Mutex held.
+  bool retryable(const Call& call);
+  // Notes which tools of a tools/list result may be sent again. Mutex held.
+  void rememberTools(SessionLink& session, const json& tools);
+  void housekeeping();
+
+  // ---- gateway.cc ----
+
+  Dispatch initialize(const json& request);
+  // Sends a client's request up on `link`; answers it with an error when
+  // that fails.
+  void forward(const std::string& session, StreamId stream, const json& request,
+               const std::shared_ptr<Link>& link, bool retried);
+  void answerError(const std::string& session, StreamId stream, const json& id, const std::string& message);
+
+  // ---- from_upstream.cc ----
+
+  void onMessage(Link& link, const json& message);
+  void onResponse(Link& link, const json& message);
+  void onRequest(Link& link, const json& message);
+  void onNotification(Link& link, const json& message);
+  // The session an unsolicited message of `link` belongs to, and the stream
+  // to put it on (its newest request's in flight, else the standalone one);
+  // nullopt when it cannot be told (shared mode, several sessions busy).
+  // Stream 0 stands for the standalone stream. Mutex held.
+  std::optional<std::pair<std::string, StreamId>> destination(const Link& link);
+  // Publishes (stream 0: the standalone stream), tolerating a session
+  // deleted or a stream closed meanwhile.
+  void publish(const std::string& session, StreamId stream, const json& message, bool close);
+
+  Hub& hub;
+  Store& store;
+  const GatewayOptions options;
+  std::unique_ptr<mcp::ServedFile> file;
+
+  mutable std::mutex mutex;
+  std::vector<std::shared_ptr<Link>> links;  // every link not yet destroyed
+  std::unordered_map<std::string, SessionLink> sessions;
+  std::shared_ptr<Link> shared;  // shared mode
+  std::shared_ptr<std::mutex> shared_starting = std::make_shared<std::mutex>();
+  std::map<int64_t, Call> calls;  // by the id sent upstream
+  int64_t next_id = 1;
+  std::map<std::pair<std::string, std::string>, Relayed> relayed;
+  uint64_t next_relayed = 1;
+  GatewayStats stats;
+  std::vector<int64_t> latency_counts;  // per bucket of kLatencyBounds, +Inf last
+  double latency_sum = 0;
+  int64_t latency_count = 0;
+  std::string last_start_failure;  // for /healthz
+  bool stopping = false;  // shutdown: no new upstreams
+  bool closing = false;   // the destructor: the housekeeper ends
+  std::condition_variable wake;  // housekeeping
+  std::condition_variable calls_changed;
+  std::thread housekeeper;
+};
+
+// Upper bounds (seconds) of the upstream request latency histogram.
+extern const std::vector<double> kLatencyBounds;
+
+}  // namespace mcpkeep::gateway

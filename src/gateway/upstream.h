@@ -1,0 +1,49 @@
+// gateway::Upstream: a live connection to one upstream MCP server (a child
+// process on stdio, or a session of a Streamable HTTP server). Message
+// passing both ways: send() hands it a JSON-RPC message; everything the
+// upstream sends arrives through the Receiver, from a thread of the
+// upstream's, until it ends (the child exits, the server cannot be
+// reached), which it reports once through the same Receiver.
+//
+// Thread safety: send() may be called from any thread.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mcpkeep::gateway {
+
+// The upstream cannot take a message: not started, or ended. The message
+// names the upstream and why.
+class UpstreamError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Receiver {
+  // A message from the upstream.
+  std::function<void(const nlohmann::json& message)> message;
+  // The upstream ended; `why` names it and how (exit status, last lines of
+  // its stderr). Called once, after the last message.
+  std::function<void(const std::string& why)> ended;
+};
+
+class Upstream {
+ public:
+  virtual ~Upstream() = default;
+
+  // Sends one message. Throws UpstreamError once the upstream has ended.
+  virtual void send(const nlohmann::json& message) = 0;
+
+  // What to call the upstream in messages and logs ("node server.js").
+  virtual const std::string& name() const = 0;
+
+  // What it last wrote besides messages (stderr lines, stdout lines that
+  // were not JSON-RPC), to explain a failure; empty when nothing.
+  virtual std::string recentOutput() = 0;
+};
+
+}  // namespace mcpkeep::gateway

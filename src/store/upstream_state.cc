@@ -1,0 +1,41 @@
+// Store methods for the gateway's per-session upstream state (table
+// upstream_sessions): opaque JSON text to the store.
+#include <mcpkeep/store.h>
+
+#include "store/store_impl.h"
+#include "store/unix_time.h"
+
+namespace mcpkeep {
+using store::Connection;
+
+void Store::setUpstreamState(const std::string& session_id, const UpstreamState& state) {
+  const int64_t now = store::toUnixMillis(impl_->now());
+  impl_->writer->write([&](Connection& c) {
+    Impl::requireSession(c, session_id);
+    auto q = c.query(
+        "INSERT OR REPLACE INTO upstream_sessions (session_id, initialize_params, initialize_result, "
+        "log_level, upstream_session_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+    q->bind(1, session_id);
+    q->bind(2, state.initialize_params);
+    q->bind(3, state.initialize_result);
+    if (state.log_level.empty()) q->bind(4); else q->bind(4, state.log_level);
+    if (state.upstream_session_id.empty()) q->bind(5); else q->bind(5, state.upstream_session_id);
+    q->bind(6, now);
+    q->exec();
+  });
+}
+
+std::optional<Store::UpstreamState> Store::upstreamState(const std::string& session_id) const {
+  return impl_->read("reading the upstream state of session " + session_id,
+                     [&](Connection& c) -> std::optional<UpstreamState> {
+    auto q = c.query(
+        "SELECT initialize_params, initialize_result, ifnull(log_level, ''), ifnull(upstream_session_id, '') "
+        "FROM upstream_sessions WHERE session_id = ?");
+    q->bind(1, session_id);
+    if (!q->executeStep()) return std::nullopt;
+    return UpstreamState{q->getColumn(0).getString(), q->getColumn(1).getString(), q->getColumn(2).getString(),
+                         q->getColumn(3).getString()};
+  });
+}
+
+}  // namespace mcpkeep
