@@ -153,4 +153,25 @@ CREATE INDEX streams_closed_requests_by_closed_at ON streams (closed_at)
 CREATE TABLE database_id (
   id INTEGER PRIMARY KEY CHECK (id <> 0)
 );
-PRAGMA user_version = 4;
+CREATE TABLE upstream_sessions (
+  session_id          TEXT PRIMARY KEY NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  initialize_params   TEXT NOT NULL CHECK (json_valid(initialize_params)),
+  initialize_result   TEXT NOT NULL CHECK (json_valid(initialize_result)),
+  log_level           TEXT,
+  upstream_session_id TEXT,
+  updated_at          INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER sessions_delete_upstream_sessions AFTER DELETE ON sessions
+BEGIN
+  DELETE FROM upstream_sessions WHERE session_id = OLD.id;
+END;
+CREATE VIEW upstream_sessions_v AS
+SELECT session_id,
+       json_extract(initialize_params, '$.clientInfo.name') AS client_name,
+       json_extract(initialize_result, '$.serverInfo.name') AS upstream_name,
+       json_extract(initialize_result, '$.protocolVersion') AS protocol_version,
+       log_level, upstream_session_id,
+       strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch') AS updated
+  FROM upstream_sessions
+/* upstream_sessions_v(session_id,client_name,upstream_name,protocol_version,log_level,upstream_session_id,updated) */;
+PRAGMA user_version = 5;

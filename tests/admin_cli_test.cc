@@ -208,7 +208,10 @@ TEST_CASE("expire runs retention now, vacuum shrinks the file, migrate upgrades 
   mcpkeep::test::TempDir dir;
   const std::string old = dir.file("v3.db");
   { mcpkeep::Store store(old, mcpkeep::test::testOptions()); }
-  REQUIRE(runSqlite3(old, "DROP TABLE database_id; PRAGMA user_version = 3;").exit_code == 0);
+  REQUIRE(runSqlite3(old,
+                     "DROP TABLE database_id; DROP VIEW upstream_sessions_v;"
+                     "DROP TRIGGER sessions_delete_upstream_sessions; DROP TABLE upstream_sessions;"
+                     "PRAGMA user_version = 3;").exit_code == 0);
   const auto migrated = runCommand("'" MCPKEEP_BINARY "' migrate --json --db '" + old + "'");
   INFO(migrated.output);
   REQUIRE(migrated.exit_code == 0);

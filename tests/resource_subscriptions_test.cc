@@ -67,12 +67,13 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
     mcpkeep::Store store(path, mcpkeep::test::testOptions());
     id = store.createSession().id;
   }
-  // Take the file back to version 1: what migrations 0002 to 0004 added is gone.
+  // Take the file back to version 1: what migrations 0002 to 0005 added is gone.
   const auto undo = mcpkeep::test::runSqlite3(
       path,
       "DROP VIEW resource_subscriptions_v; DROP TRIGGER sessions_delete_resource_subscriptions;"
       "DROP TABLE resource_subscriptions; DROP INDEX streams_by_session;"
       "DROP INDEX streams_closed_requests_by_closed_at; DROP TABLE database_id;"
+      "DROP VIEW upstream_sessions_v; DROP TRIGGER sessions_delete_upstream_sessions; DROP TABLE upstream_sessions;"
       "PRAGMA user_version = 1;");
   INFO(undo.output);
   REQUIRE(undo.exit_code == 0);

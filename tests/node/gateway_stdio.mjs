@@ -58,6 +58,14 @@ function childrenOf(pid) {
   return children;
 }
 
+// The one upstream child of mcpkeep (the probe's, at start, goes first).
+function theChild(server) {
+  return waitFor('one upstream child', () => {
+    const children = childrenOf(server.child.pid);
+    return children.length === 1 && children[0];
+  });
+}
+
 async function newClient(url, sessionId) {
   const client = new Client({ name: 'mcpkeep-gateway-test', version: '1.0.0' },
                             { capabilities: { sampling: {}, elicitation: {} } });
@@ -165,9 +173,7 @@ async function main() {
 
   // 3. kill -9 of the upstream child during a long call.
   const cut = await longCall(client);
-  const [child] = childrenOf(server.child.pid);
-  assert.ok(child, 'a child runs for the session');
-  process.kill(child, 'SIGKILL');
+  process.kill(await theChild(server), 'SIGKILL');
   await assert.rejects(cut.call, /upstream '.*' was killed by signal/);
   assert.equal((await client.callTool({ name: 'echo', arguments: { message: 'fresh' } })).content[0].text, 'Echo: fresh');
   await transport.close();
@@ -177,7 +183,7 @@ async function main() {
   server = await serve(`127.0.0.1:${url.port}`, ['--retry-idempotent']);
   ({ client, transport } = await newClient(url, sessionId));
   const retried = await longCall(client);
-  process.kill(childrenOf(server.child.pid)[0], 'SIGKILL');
+  process.kill(await theChild(server), 'SIGKILL');
   const result = await retried.call;
   assert.match(result.content[0].text, /Long running operation completed/);
   await transport.close();
