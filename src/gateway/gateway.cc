@@ -162,14 +162,9 @@ void Gateway::Impl::forward(const std::string& session, StreamId stream, const j
   if (!progressToken(request).is_null()) up["params"]["_meta"]["progressToken"] = id;
   try {
     link->upstream->send(up);
-  } catch (const UpstreamError& e) {
-    bool ours;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      ours = calls.erase(id) > 0;  // else the upstream's end answered it
-      calls_changed.notify_all();
-    }
-    if (ours) answerError(session, stream, request["id"], e.what());
+  } catch (const UpstreamError&) {
+    // The upstream ended or is being ended: its end answers the call (or
+    // sends it again), naming its exit status.
   }
 }
 

@@ -34,7 +34,6 @@ Gateway::Impl::Impl(Hub& h, GatewayOptions o)
 }
 
 std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {
-  auto link = std::make_shared<Link>();
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (stopping) throw UpstreamError("the gateway is stopping");
@@ -45,8 +44,8 @@ std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {
     }
     ++stats.running;  // counted now, so two starts cannot pass the limit together
     ++stats.starts;
-    links.push_back(link);
   }
+  auto link = std::make_shared<Link>();
   Link* raw = link.get();
   Receiver receiver{[this, raw](const json& message) { onMessage(*raw, message); },
                     [this, raw](const std::string& why) { onEnded(*raw, why); }};
@@ -58,6 +57,8 @@ std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {
     last_start_failure = e.what();
     throw;
   }
+  std::lock_guard<std::mutex> lock(mutex);
+  links.push_back(link);
   return link;
 }
 
@@ -74,7 +75,11 @@ json Gateway::Impl::ask(const std::shared_ptr<Link>& link, const std::string& me
     calls.emplace(id, std::move(call));
   }
   const std::string& name = link->upstream->name();
-  link->upstream->send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+  try {
+    link->upstream->send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+  } catch (const UpstreamError&) {
+    // It ended, or is being ended: its end, with the exit status, answers below.
+  }
   std::unique_lock<std::mutex> wait(waiter->mutex);
   if (!waiter->arrived.wait_for(wait, options.start_timeout,
                                 [&] { return waiter->reply || !waiter->failure.empty(); })) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,18 +115,49 @@ StdioUpstream::~StdioUpstream() {
   close(wake_[1]);
 }
 
+namespace {
+
+// write() on a pipe whose reader is gone raises SIGPIPE, which would end
+// mcpkeep: this thread blocks it for the write and takes back one it raised.
+class NoSigpipe {
+ public:
+  NoSigpipe() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~NoSigpipe() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) && !sigismember(&old_, SIGPIPE)) {
+      const timespec now{0, 0};
+      sigtimedwait(&pipe_, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t pipe_, old_;
+};
+
+}  // namespace
+
 void StdioUpstream::send(const json& message) {
   std::string line = message.dump();
   line += '\n';
   std::lock_guard<std::mutex> lock(write_mutex_);
+  const NoSigpipe no_sigpipe;
   std::size_t written = 0;
   while (stdin_open_ && written < line.size()) {
     const ssize_t n = ::write(child_.in, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
+      // It exited, or closed its input: either way it cannot serve. Ending
+      // it (a no-op when it exited) makes the reader report how it ended.
       const int e = errno;
       close(child_.in);
       stdin_open_ = false;
+      kill(-child_.pid, SIGKILL);
       throw UpstreamError("upstream '" + name_ + "' does not read its input: " + std::strerror(e));
     }
     written += static_cast<std::size_t>(n);

@@ -1,0 +1,189 @@
+// The gateway in this process (Store + Hub + gateway::Gateway + HttpServer)
+// in front of small stdio upstreams written in sh: a session per child, a
+// child's crash, upstreams that cannot serve, limits, idle stops.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include <mcpkeep/http_server.h>
+
+#include "gateway/gateway.h"
+#include "gateway/upstream.h"
+#include "helpers/mcp_client.h"
+#include "helpers/server_fixture.h"
+#include "helpers/temp_dir.h"
+
+namespace {
+
+using nlohmann::json;
+using mcpkeep::gateway::Gateway;
+using mcpkeep::gateway::GatewayOptions;
+using mcpkeep::gateway::UpstreamError;
+
+// A stdio MCP server in sh: answers initialize, tools/call (with its pid;
+// the tool "crash" makes it say so on stderr and exit 7) and anything else
+// with an empty result. The gateway sends compact JSON with sorted keys, so
+// a request line starts with {"id":N,.
+const char kShellServer[] = R"(#!/bin/sh
+while IFS= read -r line; do
+  id=${line#'{"id":'}; id=${id%%,*}
+  case "$line" in
+    '{"id":'*'"method":"initialize"'*)
+      printf '{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"sh-fixture","version":"1"}}}\n' "$id" ;;
+    '{"id":'*'"name":"crash"'*)
+      echo "dying now" >&2; exit 7 ;;
+    '{"id":'*'"method":"tools/call"'*)
+      printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"pid %s"}]}}\n' "$id" "$$" ;;
+    '{"id":'*)
+      printf '{"jsonrpc":"2.0","id":%s,"result":{}}\n' "$id" ;;
+  esac
+done
+)";
+
+template <typename F>
+bool eventually(F condition, std::chrono::milliseconds wait = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+struct GatewayFixture {
+  explicit GatewayFixture(GatewayOptions o = GatewayOptions()) : options(std::move(o)) {
+    const std::string script = dir.file("server.sh");
+    std::ofstream(script) << kShellServer;
+    if (options.command.argv.empty()) options.command.argv = {"/bin/sh", script};
+    gateway = std::make_unique<Gateway>(hub, options);
+    http = std::make_unique<mcpkeep::HttpServer>(*gateway, mcpkeep::test::testHttpOptions());
+    http->start();
+  }
+  ~GatewayFixture() {
+    http->stop();
+    http.reset();
+    gateway.reset();
+  }
+
+  mcpkeep::test::McpClient client() const { return mcpkeep::test::McpClient(http->port()); }
+
+  GatewayOptions options;
+  mcpkeep::test::TempDir dir;
+  mcpkeep::Store store{dir.file("gateway.db"), mcpkeep::test::testOptions()};
+  mcpkeep::Hub hub{store};
+  std::unique_ptr<Gateway> gateway;
+  std::unique_ptr<mcpkeep::HttpServer> http;
+};
+
+json call(mcpkeep::test::McpClient& client, const std::string& tool) {
+  return client.request("tools/call", {{"name", tool}, {"arguments", json::object()}});
+}
+
+const json kInitialize = {{"jsonrpc", "2.0"},
+                          {"id", 1},
+                          {"method", "initialize"},
+                          {"params",
+                           {{"protocolVersion", "2025-11-25"},
+                            {"capabilities", json::object()},
+                            {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}};
+
+// A probe of `argv`, with a short start timeout: the message it throws.
+std::string probeFailure(std::vector<std::string> argv) {
+  GatewayOptions options;
+  options.command.argv = std::move(argv);
+  options.start_timeout = std::chrono::milliseconds(500);
+  GatewayFixture fixture(options);
+  try {
+    fixture.gateway->probe();
+  } catch (const UpstreamError& e) {
+    return e.what();
+  }
+  return "no failure";
+}
+
+}  // namespace
+
+TEST_CASE("gateway: each session gets a child of its own, and a child's crash ends only its own call") {
+  GatewayFixture fixture;
+  auto alice = fixture.client();
+  auto bob = fixture.client();
+  CHECK(alice.initialize().response(1)["result"]["serverInfo"]["name"] == "sh-fixture");
+  bob.initialize();
+  const std::string alice_pid = call(alice, "who")["result"]["content"][0]["text"];
+  const std::string bob_pid = call(bob, "who")["result"]["content"][0]["text"];
+  CHECK(alice_pid != bob_pid);
+  CHECK(fixture.gateway->stats().running == 2);
+
+  const json crashed = call(alice, "crash");
+  INFO(crashed.dump());
+  CHECK(crashed["error"]["code"] == -32603);
+  CHECK_THAT(crashed["error"]["message"].get<std::string>(),
+             Catch::Contains("exited with status 7") && Catch::Contains("dying now") &&
+                 Catch::Contains("server.sh"));
+  CHECK(call(bob, "who")["result"]["content"][0]["text"] == bob_pid);  // untouched
+
+  // Alice's next call starts a fresh child, re-initialised from the store.
+  const std::string fresh = call(alice, "who")["result"]["content"][0]["text"];
+  CHECK(fresh != alice_pid);
+  CHECK(fixture.gateway->stats().crashes == 1);
+  CHECK(fixture.gateway->stats().reinitializations == 1);
+}
+
+TEST_CASE("gateway: an upstream that cannot serve is named with the reason") {
+  CHECK_THAT(probeFailure({"no-such-mcp-server"}),
+             Catch::Contains("cannot start 'no-such-mcp-server'") && Catch::Contains("No such file"));
+  CHECK_THAT(probeFailure({"/bin/sh", "-c", "echo oops >&2; exit 3"}),
+             Catch::Contains("exited with status 3") && Catch::Contains("oops"));
+  CHECK_THAT(probeFailure({"/bin/sh", "-c", "echo garbage; exec sleep 30"}),
+             Catch::Contains("did not answer initialize within 500 ms") && Catch::Contains("garbage"));
+  CHECK_THAT(probeFailure({"/bin/sh", "-c", "exec sleep 30"}),
+             Catch::Contains("did not answer initialize within 500 ms"));
+  CHECK_THAT(probeFailure({"/bin/sh", "-c", R"(read line; echo '{"jsonrpc":"2.0","id":99,"result":{}}'; exec sleep 30)"}),
+             Catch::Contains("it answered id 99, which no request has"));
+}
+
+TEST_CASE("gateway: an initialize the upstream cannot serve gets 503 naming it; the server goes on") {
+  GatewayOptions options;
+  options.command.argv = {"/bin/sh", "-c", "exit 4"};
+  GatewayFixture fixture(options);
+  auto client = fixture.client();
+  const auto reply = client.post(kInitialize);
+  CHECK(reply.status == 503);
+  CHECK_THAT(reply.body, Catch::Contains("exited with status 4"));
+  CHECK(fixture.store.sessionCount() == 0);
+  CHECK(fixture.gateway->unavailable());
+  CHECK(client.send("GET", "", {}).status != 0);  // still answering
+}
+
+TEST_CASE("gateway: --max-upstreams refuses one more with 503; an idle child stops and comes back") {
+  GatewayOptions options;
+  options.max_upstreams = 1;
+  options.idle = std::chrono::milliseconds(300);
+  GatewayFixture fixture(options);
+  auto alice = fixture.client();
+  alice.initialize();
+  auto bob = fixture.client();
+  const auto refused = bob.post(kInitialize);
+  CHECK(refused.status == 503);
+  CHECK_THAT(refused.body, Catch::Contains("--max-upstreams"));
+
+  REQUIRE(eventually([&] { return fixture.gateway->stats().running == 0; }));
+  CHECK_THAT(call(alice, "who")["result"]["content"][0]["text"].get<std::string>(), Catch::StartsWith("pid "));
+  CHECK(fixture.gateway->stats().reinitializations == 1);
+}
+
+TEST_CASE("gateway: deleting a session stops its child; the stored state goes with it") {
+  GatewayFixture fixture;
+  auto client = fixture.client();
+  client.initialize();
+  REQUIRE(fixture.store.upstreamState(client.session_id));
+  CHECK(json::parse(fixture.store.upstreamState(client.session_id)->initialize_params)["clientInfo"].is_object());
+  REQUIRE(fixture.gateway->stats().running == 1);
+  CHECK(client.send("DELETE", "", client.standardHeaders()).status == 200);
+  CHECK(eventually([&] { return fixture.gateway->stats().running == 0; }));
+  CHECK_FALSE(fixture.store.upstreamState(client.session_id));
+}
