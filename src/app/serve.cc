@@ -57,6 +57,10 @@ const char kServeUsage[] =
     "                           split like a shell would (no shell runs), or a JSON\n"
     "                           array [\"uv\",\"run\",\"server.py\"]\n"
     "                                                      [MCPKEEP_UPSTREAM_COMMAND, none]\n"
+    "  --upstream-url URL       a Streamable HTTP MCP server: http://host:port/mcp\n"
+    "                                                      [MCPKEEP_UPSTREAM_URL, none]\n"
+    "  --upstream-header 'NAME: VALUE'  sent to it with every request, e.g. its own\n"
+    "                           bearer token (repeatable)  [MCPKEEP_UPSTREAM_HEADER, none]\n"
     "  --upstream-env NAME=VALUE  its environment besides mcpkeep's (repeatable)\n"
     "                                                      [MCPKEEP_UPSTREAM_ENV, none]\n"
     "  --upstream-cwd DIR       its working directory      [MCPKEEP_UPSTREAM_CWD, mcpkeep's]\n"
@@ -96,7 +100,8 @@ const std::vector<std::string> kSettingNames = {
     "db", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
     "auth-token", "close-streams-after", "sse-retry", "responses", "log-level", "log-format", "max-body-bytes",
     "max-header-bytes", "max-connections", "max-sessions", "max-streams-per-session",
-    "request-timeout", "idle-timeout", "busy-timeout", "upstream-command", "upstream-env", "upstream-cwd",
+    "request-timeout", "idle-timeout", "busy-timeout", "upstream-command", "upstream-url", "upstream-header",
+    "upstream-env", "upstream-cwd",
     "upstream-mode", "max-upstreams", "upstream-idle", "upstream-timeout"};
 
 constexpr const char* kLogger = "mcpkeep.serve";
@@ -167,27 +172,44 @@ void readHttp(const Settings& s, HttpOptions& http) {
 
 // The gateway's settings; nullopt when serve answers with its own tools.
 std::optional<gateway::GatewayOptions> readGateway(const Settings& s) {
-  if (!s.has("upstream-command")) {
-    for (const char* name : {"upstream-env", "upstream-cwd", "upstream-mode", "max-upstreams", "upstream-idle",
-                             "upstream-timeout"}) {
-      if (s.has(name)) throw Usage(std::string("--") + name + " needs --upstream-command");
+  const bool command = s.has("upstream-command");
+  const bool url = s.has("upstream-url");
+  if (command && url) throw Usage("--upstream-command and --upstream-url exclude each other");
+  const auto needs = [&](bool present, const char* name, const char* upstream) {
+    if (present) throw Usage(std::string("--") + name + " needs --" + upstream);
+  };
+  for (const char* name : {"upstream-env", "upstream-cwd", "upstream-mode"}) needs(s.has(name), name, "upstream-command");
+  needs(s.has("upstream-header") && !url, "upstream-header", "upstream-url");
+  if (!command && !url) {
+    for (const char* name : {"max-upstreams", "upstream-idle", "upstream-timeout"}) {
+      needs(s.has(name), name, "upstream-command or --upstream-url");
     }
-    if (s.on("retry-idempotent")) throw Usage("--retry-idempotent needs --upstream-command");
+    needs(s.on("retry-idempotent"), "retry-idempotent", "upstream-command or --upstream-url");
     return std::nullopt;
   }
   gateway::GatewayOptions options;
-  try {
-    options.command.argv = gateway::splitCommandLine(s.get("upstream-command"));
-  } catch (const std::invalid_argument& e) {
-    throw Usage(std::string("--upstream-command: ") + e.what());
+  if (command) {
+    try {
+      options.command.argv = gateway::splitCommandLine(s.get("upstream-command"));
+    } catch (const std::invalid_argument& e) {
+      throw Usage(std::string("--upstream-command: ") + e.what());
+    }
+    for (const std::string& entry : s.list("upstream-env")) {
+      const auto equals = entry.find('=');
+      if (equals == 0 || equals == std::string::npos) throw Usage("--upstream-env must be NAME=VALUE, not '" + entry + "'");
+      options.command.env.push_back(entry);
+    }
+    options.command.cwd = s.get("upstream-cwd");
+    options.shared = s.oneOf("upstream-mode", {"per-session", "shared"}, "per-session") == "shared";
+  } else {
+    options.url = s.get("upstream-url");
+    for (const std::string& header : s.list("upstream-header")) {
+      const auto colon = header.find(':');
+      if (colon == 0 || colon == std::string::npos) throw Usage("--upstream-header must be 'NAME: VALUE', not '" + header + "'");
+      const auto value = header.find_first_not_of(' ', colon + 1);
+      options.headers.emplace_back(header.substr(0, colon), value == std::string::npos ? "" : header.substr(value));
+    }
   }
-  for (const std::string& entry : s.list("upstream-env")) {
-    const auto equals = entry.find('=');
-    if (equals == 0 || equals == std::string::npos) throw Usage("--upstream-env must be NAME=VALUE, not '" + entry + "'");
-    options.command.env.push_back(entry);
-  }
-  options.command.cwd = s.get("upstream-cwd");
-  options.shared = s.oneOf("upstream-mode", {"per-session", "shared"}, "per-session") == "shared";
   if (s.has("max-upstreams")) options.max_upstreams = positiveInt(s, "max-upstreams");
   options.idle = s.has("upstream-idle") ? s.seconds("upstream-idle") : std::chrono::seconds(600);
   if (s.has("upstream-timeout")) options.start_timeout = s.seconds("upstream-timeout");
@@ -205,7 +227,8 @@ int serve(const std::vector<std::string>& args) {
   std::optional<gateway::GatewayOptions> gateway_options;
   std::string db;
   try {
-    const Settings settings(args, kSettingNames, {"help", "retry-idempotent"}, {"upstream-env"});
+    const Settings settings(args, kSettingNames, {"help", "retry-idempotent"},
+                            {"upstream-env", "upstream-header"});
     if (settings.on("help")) {
       std::cout << kServeUsage;
       return 0;

@@ -117,7 +117,7 @@ Dispatcher::Dispatch Gateway::Impl::initialize(const json& request) {
       store, *params,
       version.is_string() ? version.get<std::string>()
                           : mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>()));
-  store.setUpstreamState(session.id, {params->dump(), result.dump(), std::string(), std::string()});
+  store.setUpstreamState(session.id, {params->dump(), result.dump(), std::string(), link->upstream->sessionId()});
   {
     std::lock_guard<std::mutex> lock(mutex);
     link->initialize_result = result;
@@ -281,7 +281,10 @@ bool Gateway::endSession(const std::string& session_id) {
       it = it->first.first == session_id ? s.relayed.erase(it) : std::next(it);
     }
   }
-  if (link && !s.options.shared) s.retire(*link);
+  if (link && !s.options.shared) {
+    link->upstream->endSession();
+    s.retire(*link);
+  }
   return mcp::endSession(s.hub, session_id);
 }
 

@@ -97,8 +97,9 @@ struct Gateway::Impl {
   // a fresh upstream.
   void reinitialize(const std::string& session, const std::shared_ptr<Link>& link);
   // The upstream ended: its calls are answered (or sent again), its
-  // sessions start a fresh one at their next request.
-  void onEnded(Link& link, const std::string& why);
+  // sessions start a fresh one at their next request. `forgotten`: it lives
+  // but lost the session (HTTP 404); every call is sent again.
+  void onEnded(Link& link, const std::string& why, bool forgotten);
   // Marks the link ended (mutex held); false when it already was.
   bool endLink(Link& link);
   // Ends a link that is not needed (idle, its session deleted, shutdown).

@@ -7,6 +7,7 @@
 #include <mcpkeep/error.h>
 
 #include "gateway/gateway_impl.h"
+#include "gateway/http_upstream.h"
 #include "gateway/stdio_upstream.h"
 #include "log/log.h"
 #include "mcp/json_rpc.h"
@@ -48,9 +49,17 @@ std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {
   auto link = std::make_shared<Link>();
   Link* raw = link.get();
   Receiver receiver{[this, raw](const json& message) { onMessage(*raw, message); },
-                    [this, raw](const std::string& why) { onEnded(*raw, why); }};
+                    [this, raw](const std::string& why) { onEnded(*raw, why, false); },
+                    [this, raw](const json&) {
+                      onEnded(*raw, "upstream '" + raw->upstream->name() + "' forgot the session", true);
+                    }};
   try {
-    link->upstream = std::make_unique<StdioUpstream>(options.command, std::move(receiver), log_context);
+    if (options.url.empty()) {
+      link->upstream = std::make_unique<StdioUpstream>(options.command, std::move(receiver), log_context);
+    } else {
+      link->upstream = std::make_unique<HttpUpstream>(HttpTarget{options.url, options.headers}, std::move(receiver),
+                                                      log_context);
+    }
   } catch (const UpstreamError& e) {
     std::lock_guard<std::mutex> lock(mutex);
     endLink(*link);
@@ -109,8 +118,16 @@ void Gateway::Impl::reinitialize(const std::string& session, const std::shared_p
   if (!state) {
     throw Error(ErrorCode::kNotFound, "session " + session + " was not started through this gateway: initialize again");
   }
-  const json params = json::parse(state->initialize_params);
-  const json result = ask(link, "initialize", params);
+  const json stored_result = json::parse(state->initialize_result);
+  // An HTTP upstream may still hold the session: go on with it. If it
+  // forgot, its 404 brings us back here with the id cleared.
+  if (!state->upstream_session_id.empty() &&
+      link->upstream->resume(state->upstream_session_id, stored_result.value("protocolVersion", ""))) {
+    std::lock_guard<std::mutex> lock(mutex);
+    link->initialize_result = stored_result;
+    return;
+  }
+  const json result = ask(link, "initialize", json::parse(state->initialize_params));
   link->upstream->send(mcp::notificationMessage("notifications/initialized", json::object()));
   {
     std::lock_guard<std::mutex> lock(mutex);
@@ -118,7 +135,7 @@ void Gateway::Impl::reinitialize(const std::string& session, const std::shared_p
     ++stats.reinitializations;
   }
   // What the client was told may no longer hold: say which lists changed.
-  const json before = json::parse(state->initialize_result).value("capabilities", json::object());
+  const json before = stored_result.value("capabilities", json::object());
   const json now = result.value("capabilities", json::object());
   for (const char* list : {"tools", "prompts", "resources"}) {
     if (now.contains(list) && before.value(list, json()) != now[list]) {
@@ -126,8 +143,10 @@ void Gateway::Impl::reinitialize(const std::string& session, const std::shared_p
               false);
     }
   }
-  if (result != json::parse(state->initialize_result)) {
+  const std::string upstream_session = link->upstream->sessionId();
+  if (result != stored_result || upstream_session != state->upstream_session_id) {
     state->initialize_result = result.dump();
+    state->upstream_session_id = upstream_session;
     store.setUpstreamState(session, *state);
   }
   if (!state->log_level.empty()) ask(link, "logging/setLevel", {{"level", state->log_level}});
@@ -214,15 +233,18 @@ bool Gateway::Impl::endLink(Link& link) {
   return true;
 }
 
-void Gateway::Impl::onEnded(Link& link, const std::string& why) {
+void Gateway::Impl::onEnded(Link& link, const std::string& why, bool forgotten) {
   std::vector<std::pair<Call, bool>> cut;  // and whether to send it again
+  std::vector<std::string> served;
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (!endLink(link)) return;  // stopped on purpose
-    ++stats.crashes;
+    if (!forgotten) ++stats.crashes;
+    served.assign(link.sessions.begin(), link.sessions.end());
     for (auto it = calls.begin(); it != calls.end();) {
       if (it->second.link.get() == &link) {
-        const bool again = retryable(it->second);
+        // A forgotten session did nothing with its calls: all go again, once.
+        const bool again = forgotten ? !it->second.retried && !it->second.waiter : retryable(it->second);
         cut.emplace_back(std::move(it->second), again);
         it = calls.erase(it);
       } else {
@@ -232,6 +254,19 @@ void Gateway::Impl::onEnded(Link& link, const std::string& why) {
     calls_changed.notify_all();
   }
   log::warning(kLogger, "upstream ended", {{"why", why}, {"calls_cut", std::to_string(cut.size())}});
+  if (forgotten) {
+    // Its session id is worth nothing now: the next start initializes.
+    for (const std::string& session : served) {
+      try {
+        if (auto state = store.upstreamState(session)) {
+          state->upstream_session_id.clear();
+          store.setUpstreamState(session, *state);
+        }
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kNotFound) throw;
+      }
+    }
+  }
   for (auto& [call, again] : cut) {
     if (call.waiter) {
       std::lock_guard<std::mutex> lock(call.waiter->mutex);

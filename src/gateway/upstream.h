@@ -27,8 +27,12 @@ struct Receiver {
   // A message from the upstream.
   std::function<void(const nlohmann::json& message)> message;
   // The upstream ended; `why` names it and how (exit status, last lines of
-  // its stderr). Called once, after the last message.
+  // its stderr, a connection refused). Called once.
   std::function<void(const std::string& why)> ended;
+  // The upstream no longer knows the session `message` was sent in (an HTTP
+  // upstream answered 404 to its Mcp-Session-Id: it restarted and forgot).
+  // Nothing was done with it; a fresh upstream session may take it.
+  std::function<void(const nlohmann::json& message)> lost;
 };
 
 class Upstream {
@@ -44,6 +48,22 @@ class Upstream {
   // What it last wrote besides messages (stderr lines, stdout lines that
   // were not JSON-RPC), to explain a failure; empty when nothing.
   virtual std::string recentOutput() = 0;
+
+  // The upstream's own session id (an HTTP upstream's Mcp-Session-Id, once
+  // it answered initialize); empty when it has none.
+  virtual std::string sessionId() const { return std::string(); }
+
+  // Goes on with an upstream session of an earlier mcpkeep process, so no
+  // initialize is sent. False when this kind of upstream has no sessions to
+  // go on with (a child process starts afresh).
+  virtual bool resume(const std::string& session_id, const std::string& protocol_version) {
+    (void)session_id;
+    (void)protocol_version;
+    return false;
+  }
+
+  // Ends the upstream's session (the client ended its own).
+  virtual void endSession() {}
 };
 
 }  // namespace mcpkeep::gateway
