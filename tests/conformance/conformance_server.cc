@@ -4,15 +4,25 @@
 //
 //   conformance_server --db PATH [--listen 127.0.0.1:0]
 // Prints "listening on http://HOST:PORT/mcp" once ready.
+//
+//   conformance_server --stdio
+// Serves one session on stdin and stdout instead (MCP's stdio transport),
+// from a database of its own that goes with it: an upstream for the
+// gateway's conformance run.
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <thread>
 
 #include <mcpkeep/http_server.h>
 #include <mcpkeep/mcp_server.h>
+
+#include "stdio_transport.h"
 
 namespace {
 
@@ -250,7 +260,28 @@ void addFixtureResources(mcpkeep::McpServer& server) {
 
 }  // namespace
 
+// One session over stdio, from a database in a directory of its own.
+int serveStdio() {
+  char dir[] = "/tmp/mcpkeep-stdio-XXXXXX";
+  if (!mkdtemp(dir)) return 1;
+  const std::string db = std::string(dir) + "/stdio.db";
+  int status;
+  {
+    mcpkeep::Store store(db);
+    mcpkeep::Hub hub(store);
+    mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
+    addFixtureTools(server);
+    addFixturePrompts(server);
+    addFixtureResources(server);
+    status = mcpkeep::test::serveStdio(server);
+  }
+  for (const char* suffix : {"", "-wal", "-shm", ".serving"}) std::remove((db + suffix).c_str());
+  rmdir(dir);
+  return status;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--stdio") == 0) return serveStdio();
   std::string db, listen = "127.0.0.1:0";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--db") == 0) db = argv[i + 1];

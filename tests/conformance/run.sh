@@ -14,6 +14,10 @@
 # With KILL_AFTER=N in the environment, the server is killed with SIGKILL
 # after the first N scenarios and started again on the same database file;
 # the rest then run against what the crash left.
+#
+# With GATEWAY=stdio, the suite runs against `mcpkeep serve` in front of the
+# fixture as a stdio upstream (conformance_server --stdio, a child per
+# session); KILL_AFTER then kills mcpkeep (its children go with it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: run.sh BUILD_DIR [SCENARIO ...]}" && pwd)
@@ -42,11 +46,16 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
 
 start_server() {
   : > "$work/server.out"
-  "$build/tests/conformance_server" --db "$work/conformance.db" --listen 127.0.0.1:0 \
-    > "$work/server.out" 2> "$work/server.err" &
+  if [ "${GATEWAY:-}" = stdio ]; then
+    "$build/mcpkeep" serve --db "$work/gateway.db" --listen "${listen:-127.0.0.1:0}" \
+      --upstream-command "$build/tests/conformance_server --stdio" > "$work/server.out" 2> "$work/server.err" &
+  else
+    "$build/tests/conformance_server" --db "$work/conformance.db" --listen 127.0.0.1:0 \
+      > "$work/server.out" 2> "$work/server.err" &
+  fi
   server=$!
   local deadline=$((SECONDS + 30))
-  until grep -q '^listening on ' "$work/server.out"; do
+  until grep -q 'listening on ' "$work/server.out"; do
     if ! kill -0 "$server" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
       echo "conformance_server did not start:" >&2
       cat "$work/server.err" >&2
@@ -54,7 +63,7 @@ start_server() {
     fi
     sleep 0.1
   done
-  url=$(sed -n 's/^listening on //p' "$work/server.out")
+  url=$(sed -n 's/^.*listening on \([^ ]*\).*$/\1/p' "$work/server.out")
 }
 start_server
 
