@@ -133,6 +133,32 @@ TEST_CASE("gateway: each session gets a child of its own, and a child's crash en
   CHECK(fixture.gateway->stats().reinitializations == 1);
 }
 
+TEST_CASE("gateway: in shared mode one child serves every session, ids kept apart") {
+  GatewayOptions options;
+  options.shared = true;
+  GatewayFixture fixture(options);
+  auto alice = fixture.client();
+  auto bob = fixture.client();
+  alice.initialize();
+  CHECK(bob.initialize().response(1)["result"]["serverInfo"]["name"] == "sh-fixture");
+  CHECK(alice.session_id != bob.session_id);
+  // Both clients use id 2 for their call: the child sees two different ids.
+  const json a = call(alice, "who");
+  const json b = call(bob, "who");
+  CHECK(a["id"] == 2);
+  CHECK(b["id"] == 2);
+  CHECK(a["result"] == b["result"]);  // the same child
+  CHECK(fixture.gateway->stats().running == 1);
+  CHECK(fixture.gateway->stats().starts == 1);
+
+  // Its crash is every session's; the next call starts one child again.
+  CHECK(call(alice, "crash")["error"]["code"] == -32603);
+  const json again = call(bob, "who");
+  CHECK(again["result"] != b["result"]);
+  CHECK(call(alice, "who")["result"] == again["result"]);
+  CHECK(fixture.gateway->stats().starts == 2);
+}
+
 TEST_CASE("gateway: an upstream that cannot serve is named with the reason") {
   CHECK_THAT(probeFailure({"no-such-mcp-server"}),
              Catch::Contains("cannot start 'no-such-mcp-server'") && Catch::Contains("No such file"));

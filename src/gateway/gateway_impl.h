@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <Poco/ThreadPool.h>
 #include <nlohmann/json.hpp>
 
 #include <mcpkeep/store.h>
@@ -158,8 +159,12 @@ struct Gateway::Impl {
   bool closing = false;   // the destructor: the housekeeper ends
   std::condition_variable wake;  // housekeeping
   std::condition_variable calls_changed;
+  Poco::ThreadPool request_threads;  // HTTP upstreams' requests in flight
   std::thread housekeeper;
 };
+
+// Requests in flight to HTTP upstreams at once (each holds a thread).
+constexpr int kMaxRequestThreads = 4096;
 
 // Upper bounds (seconds) of the upstream request latency histogram.
 extern const std::vector<double> kLatencyBounds;

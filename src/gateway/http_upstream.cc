@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <sstream>
-#include <thread>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -12,6 +11,7 @@
 #include <Poco/StreamCopier.h>
 
 #include "gateway/sse_reader.h"
+#include "mcp/pool_task.h"
 #include "log/log.h"
 
 namespace mcpkeep::gateway {
@@ -42,8 +42,13 @@ bool HttpUpstream::forgotSession(int status, const std::string& body) const {
   return status == 400 && lower.find("session") != std::string::npos;
 }
 
-HttpUpstream::HttpUpstream(const HttpTarget& target, Receiver receiver, std::string log_context)
-    : target_(target), uri_(target.url), log_context_(std::move(log_context)), receiver_(std::move(receiver)) {
+HttpUpstream::HttpUpstream(const HttpTarget& target, Receiver receiver, std::string log_context,
+                           Poco::ThreadPool& threads)
+    : target_(target),
+      uri_(target.url),
+      log_context_(std::move(log_context)),
+      receiver_(std::move(receiver)),
+      threads_pool_(threads) {
   if (uri_.getScheme() != "http" || uri_.getHost().empty()) {
     throw UpstreamError("upstream URL '" + target_.url +
                         "' is not an http:// URL (https is not supported yet: put the server behind "
@@ -79,17 +84,26 @@ bool HttpUpstream::resume(const std::string& session_id, const std::string& prot
   return true;
 }
 
-void HttpUpstream::spawn(std::function<void()> task) {
+bool HttpUpstream::spawn(std::function<void()> task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++threads_;
   }
-  std::thread([this, task = std::move(task)] {
-    task();
+  const auto done = [this] {
     std::lock_guard<std::mutex> lock(mutex_);
     --threads_;
     changed_.notify_all();
-  }).detach();
+  };
+  try {
+    mcp::startOnPool(threads_pool_, [task = std::move(task), done] {
+      task();
+      done();
+    });
+  } catch (const Poco::NoThreadAvailableException&) {
+    done();
+    return false;
+  }
+  return true;
 }
 
 HttpUpstream::Session HttpUpstream::take(bool* reused) {
@@ -138,7 +152,11 @@ void HttpUpstream::send(const json& message) {
     if (ended_ || stopping_) throw UpstreamError("upstream '" + target_.url + "' has ended: " + last_error_);
   }
   if (isRequest(message)) {
-    spawn([this, message] { post(message); });
+    if (!spawn([this, message] { post(message); })) {
+      receiver_.message({{"jsonrpc", "2.0"}, {"id", message["id"]},
+                         {"error", {{"code", -32603}, {"message", "too many requests in flight to upstream '" +
+                                                                      target_.url + "'; retry later"}}}});
+    }
   } else {
     post(message);  // in order: notifications/initialized before what follows
   }
@@ -243,7 +261,10 @@ void HttpUpstream::startListening() {
     if (listening_ || session_id_.empty() || stopping_) return;  // a stateless upstream has no GET stream
     listening_ = true;
   }
-  spawn([this] { listen(); });
+  if (!spawn([this] { listen(); })) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    listening_ = false;  // tried again at the next initialize or resume
+  }
 }
 
 void HttpUpstream::listen() {

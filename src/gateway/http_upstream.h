@@ -25,6 +25,9 @@
 
 #include "gateway/upstream.h"
 
+namespace Poco {
+class ThreadPool;
+}
 namespace Poco::Net {
 class HTTPClientSession;
 class HTTPRequest;
@@ -39,8 +42,9 @@ struct HttpTarget {
 
 class HttpUpstream : public Upstream {
  public:
+  // Requests run on `threads` (shared by upstreams; it must outlive this).
   // Throws UpstreamError for a URL it cannot use.
-  HttpUpstream(const HttpTarget& target, Receiver receiver, std::string log_context);
+  HttpUpstream(const HttpTarget& target, Receiver receiver, std::string log_context, Poco::ThreadPool& threads);
   // Ends the GET stream and the requests in flight; the Receiver is not
   // called after it returns.
   ~HttpUpstream() override;
@@ -73,13 +77,15 @@ class HttpUpstream : public Upstream {
   // Headers every request carries: the target's, the session's.
   void addHeaders(Poco::Net::HTTPRequest& request);
   void end(const std::string& why);
-  // Runs `task` on a thread of its own, counted so the destructor waits.
-  void spawn(std::function<void()> task);
+  // Runs `task` on a pooled thread, counted so the destructor waits; false
+  // when every thread is busy.
+  bool spawn(std::function<void()> task);
 
   const HttpTarget target_;
   const Poco::URI uri_;
   const std::string log_context_;
   Receiver receiver_;
+  Poco::ThreadPool& threads_pool_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -29,7 +29,11 @@ const std::vector<double> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0
                                             0.25,  0.5,    1,     2.5,  5,     10,   30};
 
 Gateway::Impl::Impl(Hub& h, GatewayOptions o)
-    : hub(h), store(h.store()), options(std::move(o)), latency_counts(kLatencyBounds.size() + 1, 0) {
+    : hub(h),
+      store(h.store()),
+      options(std::move(o)),
+      latency_counts(kLatencyBounds.size() + 1, 0),
+      request_threads(2, kMaxRequestThreads, 60) {
   file = std::make_unique<mcp::ServedFile>(store);
   housekeeper = std::thread([this] { housekeeping(); });
 }
@@ -58,7 +62,7 @@ std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {
       link->upstream = std::make_unique<StdioUpstream>(options.command, std::move(receiver), log_context);
     } else {
       link->upstream = std::make_unique<HttpUpstream>(HttpTarget{options.url, options.headers}, std::move(receiver),
-                                                      log_context);
+                                                      log_context, request_threads);
     }
   } catch (const UpstreamError& e) {
     std::lock_guard<std::mutex> lock(mutex);

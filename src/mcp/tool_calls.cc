@@ -8,29 +8,13 @@
 #include <Poco/Runnable.h>
 
 #include "mcp/mcp_server_impl.h"
+#include "mcp/pool_task.h"
 #include "mcp/tool_result.h"
 
 namespace mcpkeep {
-namespace {
 
 using nlohmann::json;
 using mcp::RpcError;
-
-// A task for Poco::ThreadPool, which takes a Runnable it does not own: this
-// one deletes itself when done.
-class OneShot : public Poco::Runnable {
- public:
-  explicit OneShot(std::function<void()> task) : task_(std::move(task)) {}
-  void run() override {
-    task_();
-    delete this;
-  }
-
- private:
-  std::function<void()> task_;
-};
-
-}  // namespace
 
 class McpServer::Impl::Context : public ToolContext {
  public:
@@ -142,19 +126,16 @@ void McpServer::Impl::startToolCall(const std::string& session, StreamId stream,
   if (tool == tools.end()) throw RpcError(mcp::kInvalidParams, "unknown tool '" + name + "'");
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
   const auto key = std::make_pair(session, id.dump());
-  auto task = std::make_unique<OneShot>(
-      [this, session, stream, id, arguments = std::move(arguments),
-       tool = tool->second, progress_token, cancelled] {
-        runToolCall(session, stream, id, arguments, tool, progress_token, cancelled);
-      });
   calls[key] = Call{cancelled, stream, id};  // the task erases it, after this lock is released
   try {
-    tool_threads.start(*task);
+    mcp::startOnPool(tool_threads, [this, session, stream, id, arguments = std::move(arguments),
+                                    tool = tool->second, progress_token, cancelled] {
+      runToolCall(session, stream, id, arguments, tool, progress_token, cancelled);
+    });
   } catch (const Poco::NoThreadAvailableException&) {
     calls.erase(key);
     throw RpcError(mcp::kInternalError, "too many tool calls are running; try again later");
   }
-  task.release();  // it deletes itself when it has run
 }
 
 void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, const json& id,

