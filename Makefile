@@ -36,6 +36,7 @@ test: build
 bench: build
 	./$(BUILD)/tests/mcpkeep_bench
 	tests/bench/run_http.sh $(BUILD)
+	tests/bench/run_gateway.sh $(BUILD)
 
 # The Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer, then
 # under ThreadSanitizer, each in a build folder of its own (CI runs this
