@@ -30,3 +30,23 @@ SELECT session_id,
        log_level, upstream_session_id,
        strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch') AS updated
   FROM upstream_sessions;
+
+-- Calls the gateway may send again after a restart of mcpkeep
+-- (--retry-idempotent, tools annotated readOnlyHint or idempotentHint): the
+-- client's request, kept while the stream that answers it is open.
+CREATE TABLE upstream_requests (
+  stream_id  INTEGER PRIMARY KEY NOT NULL REFERENCES streams (id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  request    TEXT NOT NULL CHECK (json_valid(request))
+);
+
+CREATE TRIGGER streams_close_upstream_requests AFTER UPDATE OF state ON streams
+WHEN NEW.state <> 'open'
+BEGIN
+  DELETE FROM upstream_requests WHERE stream_id = NEW.id;
+END;
+
+CREATE TRIGGER streams_delete_upstream_requests AFTER DELETE ON streams
+BEGIN
+  DELETE FROM upstream_requests WHERE stream_id = OLD.id;
+END;

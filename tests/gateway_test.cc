@@ -11,6 +11,7 @@
 
 #include <mcpkeep/http_server.h>
 
+#include "gateway/command.h"
 #include "gateway/gateway.h"
 #include "gateway/upstream.h"
 #include "helpers/mcp_client.h"
@@ -212,4 +213,57 @@ TEST_CASE("gateway: deleting a session stops its child; the stored state goes wi
   CHECK(client.send("DELETE", "", client.standardHeaders()).status == 200);
   CHECK(eventually([&] { return fixture.gateway->stats().running == 0; }));
   CHECK_FALSE(fixture.store.upstreamState(client.session_id));
+}
+
+TEST_CASE("store: a kept request lives while its stream is open; upstream state goes with its session") {
+  mcpkeep::test::TempDir dir;
+  mcpkeep::Store store(dir.file("kept.db"), mcpkeep::test::testOptions());
+  const std::string session = store.createSession().id;
+  store.setUpstreamState(session, {R"({"clientInfo":{"name":"c"}})", R"({"serverInfo":{"name":"s"}})", "info", ""});
+  CHECK_THROWS_AS(store.setUpstreamState(session, {"not json", "{}", "", ""}), mcpkeep::Error);
+  CHECK(store.upstreamState(session)->log_level == "info");
+
+  const auto open = store.openRequestStream(session, "[1]");
+  const auto closed = store.openRequestStream(session, "[2]");
+  store.keepRequest(session, open, R"({"id":1,"method":"tools/call"})");
+  store.keepRequest(session, closed, R"({"id":2,"method":"tools/call"})");
+  CHECK_THROWS_AS(store.keepRequest("someone-else", open, "{}"), mcpkeep::Error);
+  store.closeStream(session, closed);
+  const auto kept = store.keptRequests();
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].first.id == open);
+  CHECK(json::parse(kept[0].second)["id"] == 1);
+
+  CHECK(store.removeSession(session));
+  CHECK_FALSE(store.upstreamState(session));
+  CHECK(store.keptRequests().empty());
+}
+
+TEST_CASE("gateway: an upstream command line is split like a shell would, without one") {
+  using mcpkeep::gateway::splitCommandLine;
+  using Args = std::vector<std::string>;
+  CHECK(splitCommandLine("npx -y @scope/server  --flag") == Args{"npx", "-y", "@scope/server", "--flag"});
+  CHECK(splitCommandLine(R"(uv run 'my server.py' "a \"b\" \$c" back\ slash)") ==
+        Args{"uv", "run", "my server.py", "a \"b\" $c", "back slash"});
+  CHECK(splitCommandLine(R"(["node", "server with spaces.js", "--x=$HOME"])") ==
+        Args{"node", "server with spaces.js", "--x=$HOME"});
+  CHECK_THROWS_WITH(splitCommandLine("python 'open"), Catch::Contains("unterminated '"));
+  CHECK_THROWS_WITH(splitCommandLine("  "), Catch::Contains("empty"));
+  CHECK_THROWS_WITH(splitCommandLine(R"(["node", 1])"), Catch::Contains("strings only"));
+}
+
+TEST_CASE("gateway: serve refuses gateway flags it cannot use, and a command that cannot start") {
+  using mcpkeep::test::runCommand;
+  mcpkeep::test::TempDir dir;
+  const std::string serve = "'" MCPKEEP_BINARY "' serve --listen 127.0.0.1:0 --db '" + dir.file("s.db") + "' ";
+  CHECK(runCommand(serve + "--upstream-env A=1").exit_code == 2);
+  CHECK(runCommand(serve + "--upstream-command x --upstream-url http://127.0.0.1:1/mcp").exit_code == 2);
+  CHECK(runCommand(serve + "--upstream-command \"'open\"").exit_code == 2);
+  CHECK(runCommand(serve + "--upstream-url http://127.0.0.1:1/mcp --upstream-header nocolon").exit_code == 2);
+  const auto missing = runCommand(serve + "--upstream-command no-such-mcp-server 2>&1");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.output, Catch::Contains("cannot start 'no-such-mcp-server'"));
+  const auto unreachable = runCommand(serve + "--upstream-url http://127.0.0.1:1/mcp 2>&1");
+  CHECK(unreachable.exit_code == 1);
+  CHECK_THAT(unreachable.output, Catch::Contains("cannot reach upstream 'http://127.0.0.1:1/mcp'"));
 }

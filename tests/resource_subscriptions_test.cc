@@ -74,6 +74,8 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
       "DROP TABLE resource_subscriptions; DROP INDEX streams_by_session;"
       "DROP INDEX streams_closed_requests_by_closed_at; DROP TABLE database_id;"
       "DROP VIEW upstream_sessions_v; DROP TRIGGER sessions_delete_upstream_sessions; DROP TABLE upstream_sessions;"
+      "DROP TRIGGER streams_close_upstream_requests; DROP TRIGGER streams_delete_upstream_requests;"
+      "DROP TABLE upstream_requests;"
       "PRAGMA user_version = 1;");
   INFO(undo.output);
   REQUIRE(undo.exit_code == 0);

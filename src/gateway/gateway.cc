@@ -43,6 +43,7 @@ Gateway::~Gateway() {
     impl_->wake.notify_all();
   }
   impl_->housekeeper.join();
+  if (impl_->resender.joinable()) impl_->resender.join();
   std::vector<std::shared_ptr<Link>> links;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -141,6 +142,7 @@ void Gateway::Impl::forward(const std::string& session, StreamId stream, const j
                             const std::shared_ptr<Link>& link, bool retried) {
   json up = request;
   int64_t id;
+  bool keep = false;
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (link->ended) {
@@ -154,8 +156,19 @@ void Gateway::Impl::forward(const std::string& session, StreamId stream, const j
     call.stream = stream;
     call.request = request;
     call.retried = retried;
+    keep = !retried && retryable(call);
     calls.emplace(id, std::move(call));
     link->last_used = std::chrono::steady_clock::now();
+  }
+  // A restart of mcpkeep may come before the answer: it sends this again.
+  if (keep) {
+    try {
+      store.keepRequest(session, stream, request.dump());
+    } catch (const Error& e) {
+      // Cancelled meanwhile, or the store failed: a restart answers it as
+      // interrupted instead.
+      log::warning("mcpkeep.upstream", "call not kept for a restart", {{"session", session}, {"error", e.what()}});
+    }
   }
   up["id"] = id;
   // Tokens are the client's; upstream, a token names the request it came with.

@@ -111,6 +111,8 @@ struct Gateway::Impl {
   // Notes which tools of a tools/list result may be sent again. Mutex held.
   void rememberTools(SessionLink& session, const json& tools);
   void housekeeping();
+  // Sends kept calls of a dead mcpkeep again (--retry-idempotent).
+  void resend(const std::vector<std::pair<Stream, std::string>>& kept);
 
   // ---- gateway.cc ----
 
@@ -161,6 +163,7 @@ struct Gateway::Impl {
   std::condition_variable calls_changed;
   Poco::ThreadPool request_threads;  // HTTP upstreams' requests in flight
   std::thread housekeeper;
+  std::thread resender;  // resend(), once at start
 };
 
 // Requests in flight to HTTP upstreams at once (each holds a thread).

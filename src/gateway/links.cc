@@ -34,8 +34,33 @@ Gateway::Impl::Impl(Hub& h, GatewayOptions o)
       options(std::move(o)),
       latency_counts(kLatencyBounds.size() + 1, 0),
       request_threads(2, kMaxRequestThreads, 60) {
-  file = std::make_unique<mcp::ServedFile>(store);
+  // Calls a dead mcpkeep kept to send again (--retry-idempotent) are
+  // resumed below, not answered as interrupted.
+  std::vector<std::pair<Stream, std::string>> kept;
+  if (options.retry_idempotent) kept = store.keptRequests();
+  std::set<StreamId> resumed;
+  for (const auto& [stream, request] : kept) resumed.insert(stream.id);
+  file = std::make_unique<mcp::ServedFile>(store, [&](const Stream& s) { return resumed.count(s.id) > 0; });
   housekeeper = std::thread([this] { housekeeping(); });
+  if (!kept.empty()) resender = std::thread([this, kept = std::move(kept)] { resend(kept); });
+}
+
+void Gateway::Impl::resend(const std::vector<std::pair<Stream, std::string>>& kept) {
+  for (const auto& [stream, text] : kept) {
+    const json request = json::parse(text, nullptr, false);
+    try {
+      const std::shared_ptr<Link> link = linkFor(stream.session_id);
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++stats.retries;
+      }
+      log::info(kLogger, "call sent again after a restart", {{"session", stream.session_id}});
+      forward(stream.session_id, stream.id, request, link, true);
+    } catch (const std::exception& e) {
+      answerError(stream.session_id, stream.id, request.value("id", json()),
+                  std::string("request interrupted by a restart of mcpkeep, and not sent again: ") + e.what());
+    }
+  }
 }
 
 std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {

@@ -15,9 +15,10 @@ namespace {
 
 // Answers every request on a request stream a dead process left open with
 // the interrupted error and marks the stream interrupted; returns how many.
-int answerInterruptedRequests(Store& store) {
+int answerInterruptedRequests(Store& store, const std::function<bool(const Stream&)>& resumes) {
   int answered = 0;
   for (const Stream& stream : store.openRequestStreams()) {
+    if (resumes && resumes(stream)) continue;
     json pending = json::parse(stream.request_ids.value_or("[]"), nullptr, false);
     if (!pending.is_array()) pending = json::array();
     const Replay replay = store.eventsAfter(stream.session_id, EventId{stream.id, 0});
@@ -37,8 +38,8 @@ int answerInterruptedRequests(Store& store) {
 
 }  // namespace
 
-ServedFile::ServedFile(Store& store) : lock_(store.path()) {
-  if (const int answered = answerInterruptedRequests(store); answered > 0) {
+ServedFile::ServedFile(Store& store, const std::function<bool(const Stream&)>& resumes) : lock_(store.path()) {
+  if (const int answered = answerInterruptedRequests(store, resumes); answered > 0) {
     log::info("mcpkeep.mcp", "answered requests interrupted by the last stop",
               {{"count", std::to_string(answered)}});
   }

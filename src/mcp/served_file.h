@@ -5,6 +5,7 @@
 // client that resumes gets it, and the stream marked interrupted.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <mcpkeep/store.h>
@@ -16,7 +17,8 @@ namespace mcpkeep::mcp {
 class ServedFile {
  public:
   // Throws Error(kBusy) naming the live server that holds the file.
-  explicit ServedFile(Store& store);
+  // `resumes`: streams the new server will answer itself (left open).
+  explicit ServedFile(Store& store, const std::function<bool(const Stream&)>& resumes = nullptr);
 
   // Records where this server listens (see ServingLock::describe).
   void describe(const std::string& url) { lock_.describe(url); }

@@ -152,6 +152,12 @@ class Store {
   void setUpstreamState(const std::string& session_id, const UpstreamState& state);
   // The session's upstream state, or nullopt when it has none.
   std::optional<UpstreamState> upstreamState(const std::string& session_id) const;
+  // Keeps the request a stream answers (JSON text), so a restarted server
+  // can send it upstream again; dropped when the stream closes. Throws
+  // kNotFound for a stream that is not the session's.
+  void keepRequest(const std::string& session_id, StreamId stream, const std::string& request_json);
+  // The kept requests of open streams, oldest first: (stream, request).
+  std::vector<std::pair<Stream, std::string>> keptRequests() const;
 
   // ---- Streams ---------------------------------------------------------
 

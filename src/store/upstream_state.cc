@@ -2,6 +2,7 @@
 // upstream_sessions): opaque JSON text to the store.
 #include <mcpkeep/store.h>
 
+#include "store/rows.h"
 #include "store/store_impl.h"
 #include "store/unix_time.h"
 
@@ -35,6 +36,33 @@ std::optional<Store::UpstreamState> Store::upstreamState(const std::string& sess
     if (!q->executeStep()) return std::nullopt;
     return UpstreamState{q->getColumn(0).getString(), q->getColumn(1).getString(), q->getColumn(2).getString(),
                          q->getColumn(3).getString()};
+  });
+}
+
+void Store::keepRequest(const std::string& session_id, StreamId stream, const std::string& request_json) {
+  impl_->writer->write([&](Connection& c) {
+    auto q = c.query(
+        "INSERT OR REPLACE INTO upstream_requests (stream_id, session_id, request) "
+        "SELECT id, session_id, ? FROM streams WHERE id = ? AND session_id = ? AND state = 'open'");
+    q->bind(1, request_json);
+    q->bind(2, stream);
+    q->bind(3, session_id);
+    if (q->exec() == 0) {
+      throw Error(ErrorCode::kNotFound, "no open stream " + std::to_string(stream) + " in session " + session_id);
+    }
+  });
+}
+
+std::vector<std::pair<Stream, std::string>> Store::keptRequests() const {
+  return impl_->read("reading kept requests", [&](Connection& c) {
+    std::vector<std::pair<Stream, std::string>> kept;
+    auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
+                     ", (SELECT request FROM upstream_requests WHERE stream_id = streams.id) FROM streams "
+                     "WHERE state = 'open' AND id IN (SELECT stream_id FROM upstream_requests) ORDER BY id");
+    while (q->executeStep()) {
+      kept.emplace_back(store::readStream(*q), q->getColumn(q->getColumnCount() - 1).getString());
+    }
+    return kept;
   });
 }
 

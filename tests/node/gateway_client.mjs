@@ -108,17 +108,21 @@ export async function longCall(client, onresumptiontoken = () => {}) {
 }
 
 // Resumes a stream with `lastEventId` on `transport` and resolves with the
-// first JSON-RPC error that comes (the interrupted answer of a call cut by
-// a restart).
-export async function resumeToError(transport, lastEventId) {
-  let error;
+// first message that `wanted` accepts (the interrupted answer of a call cut
+// by a restart, or its real result).
+export async function resume(transport, lastEventId, wanted) {
+  let found;
   const tap = transport.onmessage;
   transport.onmessage = (message, extra) => {
-    if (message.error) error = message.error;
+    if (!found && wanted(message)) found = message;
     tap?.(message, extra);
   };
   transport.onerror = () => {};  // the client notes the unknown id; we check below
   await transport.send({ jsonrpc: '2.0', id: 'resume', method: 'tools/call', params: { name: 'x' } },
                        { resumptionToken: lastEventId });
-  return waitFor('an error on the resumed stream', () => error);
+  return waitFor('a message on the resumed stream', () => found);
+}
+
+export async function resumeToError(transport, lastEventId) {
+  return (await resume(transport, lastEventId, (message) => message.error)).error;
 }

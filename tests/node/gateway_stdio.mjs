@@ -14,7 +14,8 @@
 //      answered with an error naming the upstream and how it ended; the next
 //      call starts a fresh one;
 //   4. with --retry-idempotent, a long call (annotated readOnlyHint) cut by
-//      the child's kill -9 gets its real result from a fresh child.
+//      the child's kill -9 gets its real result from a fresh child;
+//   5. and one cut by kill -9 of mcpkeep too, once the client resumes.
 //
 //   node gateway_stdio.mjs PATH_TO_MCPKEEP
 import { execFileSync } from 'node:child_process';
@@ -24,7 +25,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
 import {
-  childrenOf, everything, features, killAndWait, longCall, newClient, resumeToError, theChild,
+  childrenOf, everything, features, killAndWait, longCall, newClient, resume, resumeToError, theChild,
 } from './gateway_client.mjs';
 import { killServers, startServe, waitFor } from './serve.mjs';
 
@@ -81,6 +82,17 @@ async function main() {
   process.kill(await theChild(server), 'SIGKILL');
   const result = await retried.call;
   assert.match(result.content[0].text, /Long running operation completed/);
+
+  // 5. --retry-idempotent across kill -9 of mcpkeep: the resumed stream
+  //    gets the real result from a fresh child.
+  let resumeFrom;
+  await longCall(client, (token) => { resumeFrom = token; });
+  await transport.close();
+  await killAndWait(server.child);
+  server = await serve(`127.0.0.1:${url.port}`, ['--retry-idempotent']);
+  ({ client, transport } = await newClient(url, sessionId));
+  const answer = await resume(transport, resumeFrom, (message) => message.result || message.error);
+  assert.match(answer.result?.content?.[0]?.text ?? JSON.stringify(answer), /Long running operation completed/);
   await transport.close();
 
   const stopped = new Promise((resolve) => server.child.once('exit', resolve));
@@ -89,7 +101,7 @@ async function main() {
   await waitFor('the upstream children to end with mcpkeep', () => {
     try { return childrenOf(server.child.pid).length === 0; } catch { return true; }
   });
-  console.log('ok: features, kill -9 of mcpkeep, kill -9 of the upstream, --retry-idempotent');
+  console.log('ok: features, kill -9 of mcpkeep, kill -9 of the upstream, --retry-idempotent across both');
 }
 
 try {
