@@ -146,7 +146,7 @@ void Gateway::Impl::forward(const std::string& session, StreamId stream, const j
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (link->ended) {
-      answerError(session, stream, request["id"], "upstream '" + link->upstream->name() + "' has ended");
+      answerError(session, stream, request["id"], link->why_ended);
       return;
     }
     id = next_id++;

@@ -40,6 +40,7 @@ struct Link {
   std::string stray;  // an answer to an id no request has, for error messages
   std::set<std::string> sessions;
   bool ended = false;  // the upstream ended, or was stopped
+  std::string why_ended;  // how, for calls that come after
   std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
   json initialize_result;  // the upstream's answer to its initialize
 };
@@ -101,8 +102,8 @@ struct Gateway::Impl {
   // sessions start a fresh one at their next request. `forgotten`: it lives
   // but lost the session (HTTP 404); every call is sent again.
   void onEnded(Link& link, const std::string& why, bool forgotten);
-  // Marks the link ended (mutex held); false when it already was.
-  bool endLink(Link& link);
+  // Marks the link ended, for `why` (mutex held); false when it already was.
+  bool endLink(Link& link, const std::string& why);
   // Ends a link that is not needed (idle, its session deleted, shutdown).
   void retire(Link& link);
   // Whether a call cut by its upstream's end is sent again

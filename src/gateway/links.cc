@@ -91,7 +91,7 @@ std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {
     }
   } catch (const UpstreamError& e) {
     std::lock_guard<std::mutex> lock(mutex);
-    endLink(*link);
+    endLink(*link, e.what());
     last_start_failure = e.what();
     throw;
   }
@@ -105,7 +105,7 @@ json Gateway::Impl::ask(const std::shared_ptr<Link>& link, const std::string& me
   int64_t id;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    if (link->ended) throw UpstreamError("upstream '" + link->upstream->name() + "' has ended");
+    if (link->ended) throw UpstreamError(link->why_ended);
     id = next_id++;
     Call call;
     call.link = link;
@@ -234,13 +234,13 @@ std::shared_ptr<Link> Gateway::Impl::linkFor(const std::string& session) {
     const std::chrono::milliseconds backoff(250 << std::min(s.failures - 1, 5));
     s.next_start = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(kMaxBackoff, backoff);
     last_start_failure = e.what();
-    if (link) endLink(*link);
+    if (link) endLink(*link, e.what());
     log::warning(kLogger, "upstream did not start", {{"session", session}, {"error", e.what()}});
     throw;
   } catch (...) {
     if (link) {
       std::lock_guard<std::mutex> lock(mutex);
-      endLink(*link);
+      endLink(*link, "upstream set-up failed");
     }
     throw;
   }
@@ -254,9 +254,10 @@ std::shared_ptr<Link> Gateway::Impl::linkFor(const std::string& session) {
   return link;
 }
 
-bool Gateway::Impl::endLink(Link& link) {
+bool Gateway::Impl::endLink(Link& link, const std::string& why) {
   if (link.ended) return false;
   link.ended = true;
+  link.why_ended = why;
   --stats.running;
   wake.notify_one();
   return true;
@@ -267,7 +268,7 @@ void Gateway::Impl::onEnded(Link& link, const std::string& why, bool forgotten) 
   std::vector<std::string> served;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    if (!endLink(link)) return;  // stopped on purpose
+    if (!endLink(link, why)) return;  // stopped on purpose
     if (!forgotten) ++stats.crashes;
     served.assign(link.sessions.begin(), link.sessions.end());
     for (auto it = calls.begin(); it != calls.end();) {
@@ -343,9 +344,10 @@ void Gateway::Impl::rememberTools(SessionLink& s, const json& tools) {
 
 void Gateway::Impl::retire(Link& link) {
   std::vector<Call> cut;
+  const std::string why = "upstream '" + link.upstream->name() + "' was stopped";
   {
     std::lock_guard<std::mutex> lock(mutex);
-    endLink(link);
+    endLink(link, why);
     for (auto it = calls.begin(); it != calls.end();) {
       if (it->second.link.get() == &link) {
         cut.push_back(std::move(it->second));
@@ -356,7 +358,6 @@ void Gateway::Impl::retire(Link& link) {
     }
     calls_changed.notify_all();
   }
-  const std::string why = "upstream '" + link.upstream->name() + "' was stopped";
   for (Call& call : cut) {
     if (call.waiter) {
       std::lock_guard<std::mutex> lock(call.waiter->mutex);
@@ -380,7 +381,7 @@ void Gateway::Impl::housekeeping() {
                                       [&](const auto& call) { return call.second.link == link; });
         if (busy) continue;
         log::info(kLogger, "idle upstream stopped", {{"command", link->upstream->name()}});
-        endLink(*link);
+        endLink(*link, "upstream '" + link->upstream->name() + "' was stopped (idle)");
       }
     }
     // Ended links nobody else holds any more: drop session references to
