@@ -58,10 +58,19 @@ HttpUpstream::HttpUpstream(const HttpTarget& target, Receiver receiver, std::str
 
 HttpUpstream::~HttpUpstream() {
   std::unique_lock<std::mutex> lock(mutex_);
-  stopping_ = true;
-  for (HTTPClientSession* session : in_use_) session->abort();
+  stopping_ = true;  // take() gives no more connections
   changed_.notify_all();
-  changed_.wait(lock, [&] { return threads_ == 0; });
+  while (threads_ > 0) {
+    // Again and again: a thread may have been connecting at the last round.
+    for (HTTPClientSession* session : in_use_) {
+      try {
+        session->abort();  // its thread sees an exception and ends
+      } catch (const Poco::Exception&) {
+        // Not connected (yet, or any more).
+      }
+    }
+    changed_.wait_for(lock, std::chrono::milliseconds(50), [&] { return threads_ == 0; });
+  }
 }
 
 std::string HttpUpstream::recentOutput() {
@@ -108,6 +117,7 @@ bool HttpUpstream::spawn(std::function<void()> task) {
 
 HttpUpstream::Session HttpUpstream::take(bool* reused) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) throw Poco::IllegalStateException("the upstream is being stopped");
   Session session;
   if (reused) *reused = !idle_.empty();
   if (reused && !idle_.empty()) {
@@ -170,9 +180,10 @@ bool HttpUpstream::postOnce(const json& message, bool allow_retry) {
   const std::string body = message.dump();
   const bool initialize = message.value("method", "") == "initialize";
   bool reused = false;
-  Session session = take(allow_retry ? &reused : nullptr);
+  Session session;
   bool answered = false;  // the answer's status line came
   try {
+    session = take(allow_retry ? &reused : nullptr);
     HTTPRequest request(HTTPRequest::HTTP_POST, uri_.getPathAndQuery(), HTTPRequest::HTTP_1_1);
     request.setContentType("application/json");
     request.set("Accept", "application/json, text/event-stream");
@@ -270,9 +281,10 @@ void HttpUpstream::startListening() {
 void HttpUpstream::listen() {
   std::string last_event_id;
   for (;;) {
-    Session session = take();
+    Session session;
     bool retry = false;
     try {
+      session = take();
       HTTPRequest request(HTTPRequest::HTTP_GET, uri_.getPathAndQuery(), HTTPRequest::HTTP_1_1);
       request.set("Accept", "text/event-stream");
       if (!last_event_id.empty()) request.set("Last-Event-ID", last_event_id);
@@ -312,8 +324,9 @@ void HttpUpstream::listen() {
 
 void HttpUpstream::endSession() {
   if (sessionId().empty()) return;
-  Session session = take();
+  Session session;
   try {
+    session = take();
     HTTPRequest request(HTTPRequest::HTTP_DELETE, uri_.getPathAndQuery(), HTTPRequest::HTTP_1_1);
     addHeaders(request);
     session->sendRequest(request);

@@ -77,11 +77,26 @@ std::shared_ptr<Link> Gateway::Impl::startLink(const std::string& log_context) {
   }
   auto link = std::make_shared<Link>();
   Link* raw = link.get();
-  Receiver receiver{[this, raw](const json& message) { onMessage(*raw, message); },
-                    [this, raw](const std::string& why) { onEnded(*raw, why, false); },
-                    [this, raw](const json&) {
-                      onEnded(*raw, "upstream '" + raw->upstream->name() + "' forgot the session", true);
-                    }};
+  // The upstream's threads call these: nothing may escape them (a storage
+  // failure included), or the process ends.
+  const auto guarded = [](const char* what, const std::function<void()>& handle) {
+    try {
+      handle();
+    } catch (const std::exception& e) {
+      log::error(kLogger, what, {{"error", e.what()}});
+    }
+  };
+  Receiver receiver{
+      [this, raw, guarded](const json& message) {
+        guarded("message from upstream not handled", [&] { onMessage(*raw, message); });
+      },
+      [this, raw, guarded](const std::string& why) {
+        guarded("upstream end not handled", [&] { onEnded(*raw, why, false); });
+      },
+      [this, raw, guarded](const json&) {
+        guarded("upstream end not handled",
+                [&] { onEnded(*raw, "upstream '" + raw->upstream->name() + "' forgot the session", true); });
+      }};
   try {
     if (options.url.empty()) {
       link->upstream = std::make_unique<StdioUpstream>(options.command, std::move(receiver), log_context);
