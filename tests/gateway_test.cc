@@ -15,6 +15,7 @@
 #include "gateway/gateway.h"
 #include "gateway/upstream.h"
 #include "helpers/mcp_client.h"
+#include "helpers/raw_http.h"
 #include "helpers/server_fixture.h"
 #include "helpers/temp_dir.h"
 
@@ -92,6 +93,13 @@ const json kInitialize = {{"jsonrpc", "2.0"},
                             {"capabilities", json::object()},
                             {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}};
 
+// GET `path` (outside the MCP endpoint): the whole raw response.
+std::string page(uint16_t port, const std::string& path) {
+  mcpkeep::test::RawHttp http(port);
+  http.send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  return http.readUntilClosed();
+}
+
 // A probe of `argv`, with a short start timeout: the message it throws.
 std::string probeFailure(std::vector<std::string> argv) {
   GatewayOptions options;
@@ -158,6 +166,62 @@ TEST_CASE("gateway: in shared mode one child serves every session, ids kept apar
   CHECK(again["result"] != b["result"]);
   CHECK(call(alice, "who")["result"] == again["result"]);
   CHECK(fixture.gateway->stats().starts == 2);
+}
+
+TEST_CASE("gateway: a fresh upstream with other capabilities is announced with list_changed; metrics and health") {
+  // The first child offers tools; every later one prompts too.
+  mcpkeep::test::TempDir scripts;
+  const std::string marker = scripts.file("started-once");
+  const std::string script = scripts.file("changing.sh");
+  std::ofstream(script) << "if [ -e '" << marker << "' ]; then caps='\"tools\":{},\"prompts\":{}'; "
+                        << "else caps='\"tools\":{}'; touch '" << marker << "'; fi\n"
+                        << "while IFS= read -r line; do\n"
+                        << "  id=${line#'{\"id\":'}; id=${id%%,*}\n"
+                        << "  case \"$line\" in\n"
+                        << "    '{\"id\":'*'\"name\":\"crash\"'*) exit 9 ;;\n"
+                        << "    '{\"id\":'*'\"method\":\"initialize\"'*) printf '{\"jsonrpc\":\"2.0\",\"id\":%s,"
+                        << "\"result\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{%s},"
+                        << "\"serverInfo\":{\"name\":\"changing\",\"version\":\"1\"}}}\\n' \"$id\" \"$caps\" ;;\n"
+                        << "    '{\"id\":'*) printf '{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{}}\\n' \"$id\" ;;\n"
+                        << "  esac\n"
+                        << "done\n";
+  GatewayOptions options;
+  options.command.argv = {"/bin/sh", script};
+  GatewayFixture fixture(options);
+  auto client = fixture.client();
+  client.initialize();
+  const auto methods = [&] {
+    std::vector<std::string> seen;
+    for (const auto& event : fixture.store.events(client.session_id)) {
+      const json message = json::parse(event.data);
+      if (message.contains("method")) seen.push_back(message["method"]);
+    }
+    return seen;
+  };
+  CHECK(methods().empty());
+  CHECK(call(client, "crash")["error"]["code"] == -32603);
+  CHECK(call(client, "who")["result"] == json::object());  // a fresh child, with prompts
+  CHECK(methods() == std::vector<std::string>{"notifications/prompts/list_changed"});
+  CHECK(json::parse(fixture.store.upstreamState(client.session_id)->initialize_result)["capabilities"]
+            .contains("prompts"));
+
+  const std::string metrics = page(fixture.http->port(), "/metrics");
+  CHECK(mcpkeep::test::statusOf(metrics) == 200);
+  CHECK_THAT(metrics, Catch::Contains("\nmcpkeep_upstreams_running 1\n") &&
+                          Catch::Contains("\nmcpkeep_upstream_crashes_total 1\n") &&
+                          Catch::Contains("\nmcpkeep_upstream_reinitializations_total 1\n") &&
+                          Catch::Contains("mcpkeep_upstream_request_seconds_count "));
+  CHECK(mcpkeep::test::statusOf(page(fixture.http->port(), "/healthz")) == 200);
+}
+
+TEST_CASE("gateway: /healthz is 503 naming the upstream while it cannot start") {
+  GatewayOptions options;
+  options.command.argv = {"/bin/sh", "-c", "echo 'no config' >&2; exit 2"};
+  GatewayFixture fixture(options);
+  CHECK(fixture.client().post(kInitialize).status == 503);
+  const std::string health = page(fixture.http->port(), "/healthz");
+  CHECK(mcpkeep::test::statusOf(health) == 503);
+  CHECK_THAT(mcpkeep::test::bodyOf(health), Catch::Contains("exited with status 2: no config"));
 }
 
 TEST_CASE("gateway: an upstream that cannot serve is named with the reason") {
