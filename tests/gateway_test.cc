@@ -324,6 +324,12 @@ TEST_CASE("gateway: serve refuses gateway flags it cannot use, and a command tha
   CHECK(runCommand(serve + "--upstream-command x --upstream-url http://127.0.0.1:1/mcp").exit_code == 2);
   CHECK(runCommand(serve + "--upstream-command \"'open\"").exit_code == 2);
   CHECK(runCommand(serve + "--upstream-url http://127.0.0.1:1/mcp --upstream-header nocolon").exit_code == 2);
+  // Accepted with a command (exit 1: it cannot start), refused without (2).
+  CHECK(runCommand(serve + "--upstream-command no-such-mcp-server --upstream-mode shared --upstream-env A=1 "
+                           "--upstream-env B=2 --upstream-cwd /tmp --max-upstreams 3 --upstream-idle 1 "
+                           "--upstream-timeout 1 --retry-idempotent").exit_code == 1);
+  CHECK(runCommand(serve + "--upstream-mode shared").exit_code == 2);
+  CHECK(runCommand(serve + "--upstream-command x --upstream-mode sometimes").exit_code == 2);
   const auto missing = runCommand(serve + "--upstream-command no-such-mcp-server 2>&1");
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("cannot start 'no-such-mcp-server'"));

@@ -179,7 +179,9 @@ std::optional<gateway::GatewayOptions> readGateway(const Settings& s) {
   const auto needs = [&](bool present, const char* name, const char* upstream) {
     if (present) throw Usage(std::string("--") + name + " needs --" + upstream);
   };
-  for (const char* name : {"upstream-env", "upstream-cwd", "upstream-mode"}) needs(s.has(name), name, "upstream-command");
+  for (const char* name : {"upstream-env", "upstream-cwd", "upstream-mode"}) {
+    needs(s.has(name) && !command, name, "upstream-command");
+  }
   needs(s.has("upstream-header") && !url, "upstream-header", "upstream-url");
   if (!command && !url) {
     for (const char* name : {"max-upstreams", "upstream-idle", "upstream-timeout"}) {
