@@ -119,6 +119,7 @@ Dispatcher::Dispatch Gateway::Impl::initialize(const json& request) {
       version.is_string() ? version.get<std::string>()
                           : mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>()));
   store.setUpstreamState(session.id, {params->dump(), result.dump(), std::string(), link->upstream->sessionId()});
+  if (!options.shared) link->upstream->setLogContext(session.id);
   {
     std::lock_guard<std::mutex> lock(mutex);
     link->initialize_result = result;

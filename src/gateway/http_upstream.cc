@@ -44,9 +44,9 @@ bool HttpUpstream::forgotSession(int status, const std::string& body) const {
 
 HttpUpstream::HttpUpstream(const HttpTarget& target, Receiver receiver, std::string log_context,
                            Poco::ThreadPool& threads)
-    : target_(target),
+    : Upstream(std::move(log_context)),
+      target_(target),
       uri_(target.url),
-      log_context_(std::move(log_context)),
       receiver_(std::move(receiver)),
       threads_pool_(threads) {
   if (uri_.getScheme() != "http" || uri_.getHost().empty()) {
@@ -211,7 +211,7 @@ bool HttpUpstream::postOnce(const json& message, bool allow_retry) {
         receiver_.message({{"jsonrpc", "2.0"}, {"id", message["id"]},
                            {"error", {{"code", -32603}, {"message", why}}}});
       } else {
-        log::warning(kLogger, "upstream refused a message", {{"session", log_context_}, {"error", why}});
+        log::warning(kLogger, "upstream refused a message", {{"session", logContext()}, {"error", why}});
       }
       return true;
     }

@@ -83,7 +83,6 @@ class HttpUpstream : public Upstream {
 
   const HttpTarget target_;
   const Poco::URI uri_;
-  const std::string log_context_;
   Receiver receiver_;
   Poco::ThreadPool& threads_pool_;
 

@@ -70,7 +70,7 @@ struct LineReader {
 }  // namespace
 
 StdioUpstream::StdioUpstream(const Command& command, Receiver receiver, std::string log_context)
-    : name_(command.display()), log_context_(std::move(log_context)), receiver_(std::move(receiver)) {
+    : Upstream(std::move(log_context)), name_(command.display()), receiver_(std::move(receiver)) {
   if (pipe2(wake_, O_CLOEXEC) != 0) throw UpstreamError("cannot start '" + name_ + "': " + std::strerror(errno));
   try {
     child_ = spawnChild(command);
@@ -79,7 +79,7 @@ StdioUpstream::StdioUpstream(const Command& command, Receiver receiver, std::str
     close(wake_[1]);
     throw;
   }
-  log::info(kLogger, "upstream started", {{"session", log_context_}, {"command", name_},
+  log::info(kLogger, "upstream started", {{"session", logContext()}, {"command", name_},
                                            {"pid", std::to_string(child_.pid)}});
   reader_ = std::thread([this] { readUntilEnd(); });
 }
@@ -167,7 +167,7 @@ void StdioUpstream::send(const json& message) {
 
 void StdioUpstream::onLine(bool from_stdout, const std::string& line) {
   if (!from_stdout) {
-    log::info(kLogger, "upstream stderr", {{"session", log_context_}, {"line", line}});
+    log::info(kLogger, "upstream stderr", {{"session", logContext()}, {"line", line}});
     std::lock_guard<std::mutex> lock(mutex_);
     stderr_tail_.push_back(line.substr(0, 500));
     if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
@@ -177,7 +177,7 @@ void StdioUpstream::onLine(bool from_stdout, const std::string& line) {
   json message = json::parse(line, nullptr, false);
   if (!message.is_object()) {
     log::warning(kLogger, "upstream wrote a line that is not a JSON-RPC message",
-                 {{"session", log_context_}, {"line", line.substr(0, 200)}});
+                 {{"session", logContext()}, {"line", line.substr(0, 200)}});
     std::lock_guard<std::mutex> lock(mutex_);
     not_json_ = line.substr(0, 200);
     return;
@@ -226,7 +226,7 @@ void StdioUpstream::readUntilEnd() {
   }
   exited_cv_.notify_all();
   const std::string how = describeStatus(status);
-  log::info(kLogger, "upstream ended", {{"session", log_context_}, {"command", name_}, {"status", how}});
+  log::info(kLogger, "upstream ended", {{"session", logContext()}, {"command", name_}, {"status", how}});
   if (report) {
     const std::string tail = recentOutput();
     receiver_.ended("upstream '" + name_ + "' " + how + (tail.empty() ? "" : ": " + tail));

@@ -36,7 +36,6 @@ class StdioUpstream : public Upstream {
   void onLine(bool from_stdout, const std::string& line);
 
   const std::string name_;
-  const std::string log_context_;
   Receiver receiver_;
   Child child_;
   int wake_[2] = {-1, -1};  // written to stop reading

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -37,7 +38,19 @@ struct Receiver {
 
 class Upstream {
  public:
+  // `log_context`: whom it serves, in log lines (a session id, "shared").
+  explicit Upstream(std::string log_context) : log_context_(std::move(log_context)) {}
   virtual ~Upstream() = default;
+
+  // Names whom it serves from now on (the session its initialize made).
+  void setLogContext(const std::string& context) {
+    std::lock_guard<std::mutex> lock(log_context_mutex_);
+    log_context_ = context;
+  }
+  std::string logContext() const {
+    std::lock_guard<std::mutex> lock(log_context_mutex_);
+    return log_context_;
+  }
 
   // Sends one message. Throws UpstreamError once the upstream has ended.
   virtual void send(const nlohmann::json& message) = 0;
@@ -64,6 +77,10 @@ class Upstream {
 
   // Ends the upstream's session (the client ended its own).
   virtual void endSession() {}
+
+ private:
+  mutable std::mutex log_context_mutex_;
+  std::string log_context_;
 };
 
 }  // namespace mcpkeep::gateway
