@@ -37,6 +37,7 @@ bench: build
 	./$(BUILD)/tests/mcpkeep_bench
 	tests/bench/run_http.sh $(BUILD)
 	tests/bench/run_gateway.sh $(BUILD)
+	tests/bench/run_sessions.sh $(BUILD)
 
 # The Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer, then
 # under ThreadSanitizer, each in a build folder of its own (CI runs this

@@ -188,4 +188,16 @@ CREATE TRIGGER streams_delete_upstream_requests AFTER DELETE ON streams
 BEGIN
   DELETE FROM upstream_requests WHERE stream_id = OLD.id;
 END;
-PRAGMA user_version = 5;
+CREATE TABLE counters (
+  name  TEXT PRIMARY KEY NOT NULL,
+  value INTEGER NOT NULL CHECK (value >= 0)
+) WITHOUT ROWID;
+CREATE TRIGGER sessions_count_insert AFTER INSERT ON sessions
+BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'sessions';
+END;
+CREATE TRIGGER sessions_count_delete AFTER DELETE ON sessions
+BEGIN
+  UPDATE counters SET value = value - 1 WHERE name = 'sessions';
+END;
+PRAGMA user_version = 6;

@@ -67,7 +67,7 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
     mcpkeep::Store store(path, mcpkeep::test::testOptions());
     id = store.createSession().id;
   }
-  // Take the file back to version 1: what migrations 0002 to 0005 added is gone.
+  // Take the file back to version 1: what migrations 0002 to 0006 added is gone.
   const auto undo = mcpkeep::test::runSqlite3(
       path,
       "DROP VIEW resource_subscriptions_v; DROP TRIGGER sessions_delete_resource_subscriptions;"
@@ -76,12 +76,14 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
       "DROP VIEW upstream_sessions_v; DROP TRIGGER sessions_delete_upstream_sessions; DROP TABLE upstream_sessions;"
       "DROP TRIGGER streams_close_upstream_requests; DROP TRIGGER streams_delete_upstream_requests;"
       "DROP TABLE upstream_requests;"
+      "DROP TRIGGER sessions_count_insert; DROP TRIGGER sessions_count_delete; DROP TABLE counters;"
       "PRAGMA user_version = 1;");
   INFO(undo.output);
   REQUIRE(undo.exit_code == 0);
 
   mcpkeep::Store store(path, mcpkeep::test::testOptions());
   CHECK(store.session(id));
+  CHECK(store.sessionCount() == 1);  // the counter starts from what the file holds
   store.subscribeResource(id, "test://after-upgrade");
   CHECK(store.resourceSubscribers("test://after-upgrade") == Strings{id});
   CHECK(mcpkeep::test::runSqlite3(path, "PRAGMA user_version;").output ==

@@ -206,3 +206,30 @@ TEST_CASE("broadcast reaches the standalone stream of every session") {
   CHECK_ERROR(f.store.broadcast("message", "{oops"), ErrorCode::kInvalidArgument);
   CHECK(f.store.eventCount(a) == 1);
 }
+
+TEST_CASE("the session count is one row kept right by whoever adds or removes sessions") {
+  mcpkeep::test::TempDir dir;
+  const std::string path = dir.file("count.db");
+  mcpkeep::Store store(path, mcpkeep::test::testOptions());
+  CHECK(store.sessionCount() == 0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(store.createSession().id);
+  CHECK(store.sessionCount() == 5);
+  CHECK(store.removeSession(ids[0]));
+  CHECK_FALSE(store.removeSession(ids[0]));
+  CHECK(store.sessionCount() == 4);
+  // By hand, as an operator would: a delete and a bulk insert.
+  const auto edited = mcpkeep::test::runSqlite3(
+      path, "DELETE FROM sessions WHERE id = '" + ids[1] + "';"
+            "INSERT INTO sessions (id, created_at, last_active) "
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+            "SELECT printf('%032x', i), 0, 0 FROM n;");
+  INFO(edited.output);
+  REQUIRE(edited.exit_code == 0);
+  CHECK(store.sessionCount() == 1003);
+  // Idle expiry removes the 1000 made at time 0.
+  CHECK(store.expireIdleSessions().size() == 1000);
+  CHECK(store.sessionCount() == 3);
+  CHECK(mcpkeep::test::runSqlite3(path, "SELECT value = (SELECT count(*) FROM sessions) FROM counters "
+                                        "WHERE name = 'sessions';").output == "1\n");
+}

@@ -82,7 +82,7 @@ const char kServeUsage[] =
     "  --max-body-bytes N       POST body, else 413         [MCPKEEP_MAX_BODY_BYTES, 4194304]\n"
     "  --max-header-bytes N     request headers, else 431   [MCPKEEP_MAX_HEADER_BYTES, 16384]\n"
     "  --max-connections N      served at once, else 503    [MCPKEEP_MAX_CONNECTIONS, 4096]\n"
-    "  --max-sessions N         sessions stored, else 503   [MCPKEEP_MAX_SESSIONS, 10000]\n"
+    "  --max-sessions N         sessions stored, else 503   [MCPKEEP_MAX_SESSIONS, 1000000]\n"
     "  --max-streams-per-session N  open streams, else 429  [MCPKEEP_MAX_STREAMS_PER_SESSION, 64]\n"
     "  --request-timeout S      to receive a request, else the connection closes\n"
     "                                                      [MCPKEEP_REQUEST_TIMEOUT, 10]\n"

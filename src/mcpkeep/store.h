@@ -119,6 +119,9 @@ class Store {
   // returns their ids.
   std::vector<std::string> expireIdleSessions();
 
+  // How many sessions the file holds: one row kept by triggers (whoever
+  // inserts or deletes), not a count of them, so it costs the same with a
+  // million sessions on file.
   int64_t sessionCount() const;
 
   // All sessions, oldest first.

