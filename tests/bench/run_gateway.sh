@@ -16,6 +16,7 @@ build=$(cd "${1:?usage: run_gateway.sh BUILD_DIR [SECONDS]}" && pwd)
 seconds=${2:-10}
 connections=16
 source "$here/common.sh"
+install_node_tools
 
 direct_url=$(start_peer)
 http_url=$(start http "$build/mcpkeep" serve --db "$work/http.db" --listen 127.0.0.1:0 \

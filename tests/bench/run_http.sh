@@ -14,6 +14,7 @@ seconds=${2:-10}
 connections=16
 idle=1000
 source "$here/common.sh"
+install_node_tools
 
 # The sessions run creates thousands a second: lift the session limit (the
 # peer has none).

@@ -14,9 +14,7 @@ shift $(( $# < 2 ? $# : 2 ))
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(0 100000 1000000)
 connections=16
-# serve() runs inside $(...), a subshell: pids go to a file the trap reads.
-work=$(mktemp -d)
-trap 'kill $(cat "$work/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+source "$here/common.sh"
 
 # A database with `n` idle sessions, active now (they do not expire during the
 # run), made by the baseline when there is one (a newer binary migrates it).
@@ -31,31 +29,19 @@ fill() {  # file, n
        WHERE id NOT IN (SELECT session_id FROM streams WHERE kind = 'standalone');"
 }
 
-serve() {  # binary, file: prints the URL; the pid goes to FILE.pid
-  "$1" serve --db "$2" --listen 127.0.0.1:0 --max-sessions 100000000 --session-timeout 86400 \
-    --log-level warning > "$2.log" 2>&1 &
-  echo $! | tee "$2.pid" >> "$work/pids"
-  local deadline=$((SECONDS + 60))
-  until grep -qo 'listening on http://[^ ]*' "$2.log"; do
-    if [ $SECONDS -ge $deadline ]; then echo "serve did not start" >&2; cat "$2.log" >&2; exit 1; fi
-    sleep 0.1
-  done
-  grep -o 'listening on http://[^ ]*' "$2.log" | head -1 | sed 's/listening on //'
-}
-
 rss() { awk '/VmRSS/ { print $2 / 1024 " MiB" }' "/proc/$1/status"; }
-field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<< "$2"; }
 
 run() {  # label, binary, file
   local url pid sessions calls
-  url=$(serve "$2" "$3")
-  pid=$(cat "$3.pid")
+  url=$(start "$1" "$2" serve --db "$3" --listen 127.0.0.1:0 --max-sessions 100000000 --session-timeout 86400 \
+    --log-level warning)
+  pid=$(cat "$work/$1.pid")
   sessions=$("$build/tests/bench_http" "$url" sessions "$connections" "$seconds")
   calls=$("$build/tests/bench_http" "$url" calls "$connections" "$seconds")
   printf '  %-8s initialize %6s/s p99 %6s ms | tools/call %6s/s p99 %6s ms | RSS %s\n' "$1" \
     "$(field rate "$sessions")" "$(field p99 "$sessions")" "$(field rate "$calls")" "$(field p99 "$calls")" "$(rss "$pid")"
   kill "$pid"
-  wait "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done  # not our child: it was started in $(...)
 }
 
 echo "Sessions on file: $connections connections, ${seconds}s per run, $(nproc) cores"
