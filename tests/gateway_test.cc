@@ -14,6 +14,7 @@
 #include "gateway/command.h"
 #include "gateway/gateway.h"
 #include "gateway/upstream.h"
+#include "helpers/faulty_vfs.h"
 #include "helpers/mcp_client.h"
 #include "helpers/raw_http.h"
 #include "helpers/server_fixture.h"
@@ -336,4 +337,18 @@ TEST_CASE("gateway: serve refuses gateway flags it cannot use, and a command tha
   const auto unreachable = runCommand(serve + "--upstream-url http://127.0.0.1:1/mcp 2>&1");
   CHECK(unreachable.exit_code == 1);
   CHECK_THAT(unreachable.output, Catch::Contains("cannot reach upstream 'http://127.0.0.1:1/mcp'"));
+}
+
+TEST_CASE("gateway: a disk that fails at initialize gets 503 and leaves no child running") {
+  mcpkeep::test::FaultyVfs faults;  // before the store: its connections go through it
+  GatewayFixture fixture;
+  auto client = fixture.client();
+  faults.failAll(mcpkeep::test::FaultyVfs::Op::kWrite, SQLITE_FULL);
+  const auto reply = client.post(kInitialize);
+  faults.clear();
+  INFO(reply.body);
+  CHECK(reply.status == 503);
+  CHECK(eventually([&] { return fixture.gateway->stats().running == 0; }));
+  CHECK(fixture.store.sessionCount() == 0);
+  CHECK(client.initialize().status == 200);  // and it recovers
 }

@@ -114,11 +114,24 @@ Dispatcher::Dispatch Gateway::Impl::initialize(const json& request) {
     }
   }
   const json version = result.value("protocolVersion", json());
-  const Session session = mcp::beginSession(
-      store, *params,
-      version.is_string() ? version.get<std::string>()
-                          : mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>()));
-  store.setUpstreamState(session.id, {params->dump(), result.dump(), std::string(), link->upstream->sessionId()});
+  Session session;
+  try {
+    session = mcp::beginSession(
+        store, *params,
+        version.is_string() ? version.get<std::string>()
+                            : mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>()));
+    store.setUpstreamState(session.id, {params->dump(), result.dump(), std::string(), link->upstream->sessionId()});
+  } catch (const Error&) {
+    // The store failed (the client is told so): no child is left running for
+    // a session that is not there.
+    if (!options.shared) retire(*link);
+    try {
+      if (!session.id.empty()) mcp::endSession(hub, session.id);
+    } catch (const Error&) {
+      // Still failing: idle expiry removes the half-made session.
+    }
+    throw;
+  }
   if (!options.shared) link->upstream->setLogContext(session.id);
   {
     std::lock_guard<std::mutex> lock(mutex);
