@@ -107,22 +107,52 @@ export async function longCall(client, onresumptiontoken = () => {}) {
   return { call };
 }
 
-// Resumes a stream with `lastEventId` on `transport` and resolves with the
-// first message that `wanted` accepts (the interrupted answer of a call cut
-// by a restart, or its real result).
-export async function resume(transport, lastEventId, wanted) {
-  let found;
-  const tap = transport.onmessage;
-  transport.onmessage = (message, extra) => {
-    if (!found && wanted(message)) found = message;
-    tap?.(message, extra);
-  };
-  transport.onerror = () => {};  // the client notes the unknown id; we check below
-  await transport.send({ jsonrpc: '2.0', id: 'resume', method: 'tools/call', params: { name: 'x' } },
-                       { resumptionToken: lastEventId });
-  return waitFor('a message on the resumed stream', () => found);
+// Resumes a stream as a client does after a restart: GET with the session id
+// and Last-Event-ID, reading the SSE answer until a message `wanted` accepts
+// arrives (the interrupted answer of a call cut by a restart, or its real
+// result). A GET that fails (the server just started) is tried again, as a
+// client's reconnection would; every failure is in the error at the deadline.
+export async function resume(url, sessionId, lastEventId, wanted, ms = 30000) {
+  const deadline = Date.now() + ms;
+  const failures = [];
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, {
+        headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': lastEventId },
+        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+      });
+      if (!response.ok) {
+        failures.push(`HTTP ${response.status}: ${await response.text()}`);
+      } else {
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const data = buffer.slice(0, end).split('\n').filter((l) => l.startsWith('data:'))
+              .map((l) => l.slice(5).trim()).join('\n');
+            buffer = buffer.slice(end + 2);
+            if (!data) continue;
+            const message = JSON.parse(data);
+            if (wanted(message)) {
+              reader.cancel().catch(() => {});
+              return message;
+            }
+          }
+        }
+        failures.push('the stream ended without it');
+      }
+    } catch (error) {
+      failures.push(String(error.cause ?? error));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no wanted message resuming after ${lastEventId}: ${failures.join('; ')}`);
 }
 
-export async function resumeToError(transport, lastEventId) {
-  return (await resume(transport, lastEventId, (message) => message.error)).error;
+export async function resumeToError(url, sessionId, lastEventId) {
+  return (await resume(url, sessionId, lastEventId, (message) => message.error)).error;
 }

@@ -82,7 +82,7 @@ async function main() {
   await killAndWait(server.child);
   server = await serve(`127.0.0.1:${url.port}`);
   ({ client, transport } = await newClient(url, sessionId));
-  const interruption = await resumeToError(transport, lastEventId);
+  const interruption = await resumeToError(url, sessionId, lastEventId);
   assert.match(interruption.message, /interrupted/);
   assert.equal((await client.callTool({ name: 'echo', arguments: { message: 'on' } })).content[0].text, 'Echo: on');
   const after = await (await fetch(new URL('/metrics', url))).text();

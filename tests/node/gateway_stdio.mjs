@@ -61,7 +61,7 @@ async function main() {
   await killAndWait(server.child);
   server = await serve(`127.0.0.1:${url.port}`);
   ({ client, transport } = await newClient(url, sessionId));  // no initialize: the session goes on
-  const interruption = await resumeToError(transport, lastEventId);
+  const interruption = await resumeToError(url, sessionId, lastEventId);
   assert.match(interruption.message, /interrupted/);
   const tools = (await client.listTools()).tools.map((t) => t.name);
   assert.ok(tools.includes('trigger-sampling-request'), 'the fresh upstream got the stored initialize (sampling declared)');
@@ -91,7 +91,7 @@ async function main() {
   await killAndWait(server.child);
   server = await serve(`127.0.0.1:${url.port}`, ['--retry-idempotent']);
   ({ client, transport } = await newClient(url, sessionId));
-  const answer = await resume(transport, resumeFrom, (message) => message.result || message.error);
+  const answer = await resume(url, sessionId, resumeFrom, (message) => message.result || message.error);
   assert.match(answer.result?.content?.[0]?.text ?? JSON.stringify(answer), /Long running operation completed/);
   await transport.close();
 
