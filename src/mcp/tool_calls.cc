@@ -160,9 +160,14 @@ void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, c
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (auto pause = std::chrono::milliseconds(10);; pause = std::min(2 * pause, std::chrono::milliseconds(1000))) {
     try {
-      // A cancelled request gets no response (MCP cancellation), but its
-      // stream still ends.
-      if (cancelled->load()) {
+      // A request the client cancelled gets no response (MCP cancellation),
+      // but its stream still ends. One cancelled by a stop owes the
+      // interrupted answer, which shutdown() publishes too: whichever
+      // commits first, the client gets it (closing the stream bare here
+      // lost it when this came first).
+      if (cancelled->load() && isStopping()) {
+        answer(session, stream, mcp::interruptedError(id));
+      } else if (cancelled->load()) {
         hub.closeStream(session, stream);
       } else {
         answer(session, stream, mcp::resultMessage(id, result));
