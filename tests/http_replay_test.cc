@@ -139,22 +139,22 @@ TEST_CASE("other paths get 404") {
 }
 
 TEST_CASE("SSE framing splits data on every line ending and round-trips") {
-  std::ostringstream out;
-  mcpkeep::http::writeSseEvent(out, "3-7", "message", "one\ntwo\r\nthree\rfour");
-  CHECK(out.str() == "id: 3-7\ndata: one\ndata: two\ndata: three\ndata: four\n\n");
-  const auto events = mcpkeep::test::parseSse(out.str());
+  std::string out;
+  mcpkeep::http::appendSseEvent(out, "3-7", "message", "one\ntwo\r\nthree\rfour");
+  CHECK(out == "id: 3-7\ndata: one\ndata: two\ndata: three\ndata: four\n\n");
+  const auto events = mcpkeep::test::parseSse(out);
   REQUIRE(events.size() == 1);
   CHECK(events[0].id == "3-7");
   CHECK(events[0].data == "one\ntwo\nthree\nfour");
 
-  std::ostringstream priming;
-  mcpkeep::http::writeSsePriming(priming, "3-0", std::chrono::milliseconds(1500));
-  CHECK(priming.str() == "id: 3-0\nretry: 1500\ndata: \n\n");
-  const auto primed = mcpkeep::test::parseSse(priming.str());
+  std::string priming;
+  mcpkeep::http::appendSsePriming(priming, "3-0", std::chrono::milliseconds(1500));
+  CHECK(priming == "id: 3-0\nretry: 1500\ndata: \n\n");
+  const auto primed = mcpkeep::test::parseSse(priming);
   REQUIRE(primed.size() == 1);
   CHECK(primed[0].retry == 1500);
   CHECK(primed[0].data.empty());
-  std::ostringstream typed;
-  mcpkeep::http::writeSseEvent(typed, "", "mcpkeep-gap", "{}");
-  CHECK(typed.str() == "event: mcpkeep-gap\ndata: {}\n\n");
+  std::string typed;
+  mcpkeep::http::appendSseEvent(typed, "", "mcpkeep-gap", "{}");
+  CHECK(typed == "event: mcpkeep-gap\ndata: {}\n\n");
 }

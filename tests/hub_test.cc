@@ -170,18 +170,64 @@ TEST_CASE("shutdown wakes every waiting subscriber and ends it") {
   CHECK(subs[0].next(0ms).kind == Kind::kShutdown);
 }
 
-TEST_CASE("a subscriber sees events appended by another process by polling") {
+TEST_CASE("the hub's watcher rings for events, closed streams and deleted sessions of another process") {
   Fixture f;
   mcpkeep::HubOptions options;
   options.poll_interval = 20ms;
   mcpkeep::Hub hub(f.store, options);
-  auto sub = hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
   // Another Store on the same file stands for another process: it rings no
-  // doorbell of this hub.
+  // doorbell of this hub. Subscribers do not poll: each wait below is ended
+  // by the watcher's ring, or fails after 10 s.
   mcpkeep::Store other(f.path, mcpkeep::test::testOptions());
+  const std::string second = f.store.createSession().id;
+  auto standalone = hub.subscribe(second, mcpkeep::EventId{f.store.standaloneStream(second), 0});
+  auto sub = hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
   std::thread writer([&] { other.append(f.session, f.stream, "message", R"({"n":1})"); });
   CHECK(take(sub, 1) == numbers(1, 1));
   writer.join();
+
+  // A close without an event leaves no row the watcher can name: it rings all.
+  other.closeStream(f.session, f.stream);
+  CHECK(sub.next(10s).kind == Kind::kStreamEnded);
+
+  // (This process writes nothing meanwhile: commits of both kinds in one
+  // look would only be told apart by the sweep every 30 s.)
+  CHECK(standalone.next(0ms).kind == Kind::kTimeout);
+  other.removeSession(second);
+  const auto ended = standalone.next(10s);
+  CHECK(ended.kind == Kind::kStreamEnded);
+  CHECK(ended.session_gone);
+}
+
+TEST_CASE("Store::changesSince names the sessions that gained events and flags other changes") {
+  Fixture f;
+  mcpkeep::Store other(f.path, mcpkeep::test::testOptions());
+  const std::string second = f.store.createSession().id;
+  mcpkeep::Store::ChangeMark mark;
+  CHECK(f.store.changesSince(mark).sessions.empty());  // the first look takes note
+
+  auto changes = f.store.changesSince(mark);
+  CHECK(changes.sessions.empty());
+  CHECK_FALSE(changes.everything);
+
+  f.publish(1);  // our own commit: named, nothing else to look at
+  changes = f.store.changesSince(mark);
+  CHECK(changes.sessions == std::vector<std::string>{f.session});
+  CHECK_FALSE(changes.everything);
+
+  other.append(second, other.standaloneStream(second), "message", "{}");  // someone else's event
+  changes = f.store.changesSince(mark);
+  CHECK(changes.sessions == std::vector<std::string>{second});
+  CHECK_FALSE(changes.everything);
+
+  other.closeStream(f.session, f.stream);  // someone else's change without an event
+  changes = f.store.changesSince(mark);
+  CHECK(changes.sessions.empty());
+  CHECK(changes.everything);
+
+  changes = f.store.changesSince(mark);  // nothing since
+  CHECK(changes.sessions.empty());
+  CHECK_FALSE(changes.everything);
 }
 
 TEST_CASE("disconnect makes one subscriber let go after what is stored and the stream goes on") {

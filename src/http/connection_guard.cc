@@ -26,6 +26,9 @@ struct ConnectionGuard::Watched {
   // Clock ticks; 0: no deadline (the request is being answered).
   std::atomic<Clock::rep> deadline{0};
   const ConnectionGuard* guard;
+  // Poco closes the socket when its HTTP session ends; this descriptor
+  // keeps the connection for the lingering close, or for detach().
+  int own_fd = -1;
 };
 
 namespace {
@@ -76,16 +79,13 @@ class ConnectionGuard::Connection : public Poco::Net::TCPServerConnection {
       refuse();
       return;
     }
-    Watched watched{socket(), {}, &guard_};
+    Watched watched{socket(), {}, &guard_, ::dup(socket().impl()->sockfd())};
     watched.deadline = (Clock::now() + guard_.limits_.request_timeout).time_since_epoch().count();
     {
       std::lock_guard<std::mutex> lock(guard_.mutex_);
       guard_.watched_.insert(&watched);
     }
     current_ = &watched;
-    // Poco closes the socket when its HTTP session ends; this descriptor
-    // keeps the connection for the lingering close.
-    const int own_fd = ::dup(socket().impl()->sockfd());
     try {
       const Poco::Timespan idle(std::chrono::duration_cast<std::chrono::microseconds>(
                                     guard_.limits_.idle_timeout).count());
@@ -100,7 +100,7 @@ class ConnectionGuard::Connection : public Poco::Net::TCPServerConnection {
       std::lock_guard<std::mutex> lock(guard_.mutex_);
       guard_.watched_.erase(&watched);
     }
-    lingeringClose(own_fd);
+    lingeringClose(watched.own_fd);  // unless detached
     --guard_.active_;
   }
 
@@ -192,6 +192,13 @@ Poco::Net::TCPServerConnectionFactory::Ptr ConnectionGuard::factory() {
 
 void ConnectionGuard::requestReceived() {
   if (current_) current_->deadline = 0;
+}
+
+int ConnectionGuard::detach() {
+  if (!current_) return -1;
+  const int fd = current_->own_fd;
+  current_->own_fd = -1;
+  return fd;
 }
 
 void ConnectionGuard::responseDone() {

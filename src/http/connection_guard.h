@@ -65,6 +65,13 @@ class ConnectionGuard {
   // (When each handler returns, the guard re-arms the deadline itself.)
   static void requestReceived();
 
+  // On the thread serving a connection: hands the connection over to the
+  // caller as a descriptor of its own (the caller closes it); -1 when the
+  // calling thread serves none. The response must say Connection: close:
+  // Poco's connection then ends after the handler, and the guard neither
+  // waits on nor closes the connection handed over.
+  static int detach();
+
  private:
   class Connection;
   class Factory;

@@ -209,7 +209,8 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   const Metrics::OpenStream open(*options_.metrics);
   for (StreamId stream : streams) {
     Subscription subscription = hub.follow(session.id, stream);
-    if (!relay(out, subscription, subscription.next(std::chrono::milliseconds(0)), false, false)) return;
+    SseRelay sse(relaySettings(), false, false, false);
+    if (!relay(out, subscription, sse)) return;
   }
 }
 
@@ -218,7 +219,12 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
   checkAccept(request, {"text/event-stream"});
   const Session session = requireSession(request);
   checkProtocolVersion(request);
-  const StreamSlots::Slot slot = options_.stream_slots->take(session.id);
+  // The slot goes with the stream; a GET with a body is not parked (the
+  // connection would have to read it first).
+  std::optional<StreamSlots::Slot> slot, park_with;
+  const bool may_park = request.getContentLength() == HTTPServerRequest::UNKNOWN_CONTENT_LENGTH &&
+                        !request.getChunkedTransferEncoding();
+  (may_park ? park_with : slot).emplace(options_.stream_slots->take(session.id));
   Hub& hub = answerer_.hub();
   const std::string last_event_id = request.get("Last-Event-ID", "");
   StreamStart start;
@@ -228,14 +234,14 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
     start.resumed = true;
     resumed_ = true;
     options_.metrics->replay();
-    serveStream(response, subscription, start);
+    serveStream(response, subscription, start, std::move(park_with));
     return;
   }
   // A new standalone stream: from now on; its priming id resumes from here.
   const EventId from{hub.store().standaloneStream(session.id), session.last_seq};
   Subscription subscription = hub.subscribe(session.id, from);
   if (mcp::primesStreams(session.protocol_version)) start.priming_id = from.toString();
-  serveStream(response, subscription, start);
+  serveStream(response, subscription, start, std::move(park_with));
 }
 
 void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) {

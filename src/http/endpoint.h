@@ -12,9 +12,12 @@
 
 #include "http/metrics.h"
 #include "http/request_guards.h"
+#include "http/sse_relay.h"
 #include "http/stream_slots.h"
 
 namespace mcpkeep::http {
+
+class ParkedStreams;
 
 struct EndpointOptions {
   GuardOptions guards;
@@ -25,6 +28,7 @@ struct EndpointOptions {
   int64_t max_sessions;
   StreamSlots* stream_slots;  // open responses per session
   Metrics* metrics;
+  ParkedStreams* parking;     // where GET streams wait; null: on their thread
 };
 
 // How an SSE response begins.
@@ -60,17 +64,18 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   // ---- stream_response.cc ----
 
   // Writes `subscription` as an SSE response until the stream ends or lets
-  // go of the client (see relay()).
+  // go of the client. Given `park_with` (the response's stream slot) and a
+  // ParkedStreams, the response is handed to its event loop instead, and
+  // this returns at once.
   void serveStream(Poco::Net::HTTPServerResponse& response, Subscription& subscription,
-                   const StreamStart& start);
+                   const StreamStart& start, std::optional<StreamSlots::Slot> park_with = std::nullopt);
 
-  // Writes deliveries to `out`, starting with `next`, until the stream ends
-  // (true) or the client goes, the server shuts down, or the stream lets go
-  // of the client (false). Letting go (Hub::disconnect, or the stream being
-  // open close_streams_after) needs `may_let_go` and a client holding an id
-  // of the stream to resume from; it ends with a retry hint.
-  bool relay(std::ostream& out, Subscription& subscription, Delivery next, bool may_let_go,
-             bool client_holds_id);
+  // Writes what the subscription delivers to `out` through `sse` until the
+  // stream ends (true) or the client goes, the server shuts down, or the
+  // relay lets go of the client (false).
+  bool relay(std::ostream& out, Subscription& subscription, SseRelay& sse);
+
+  RelaySettings relaySettings() const;
 
   // JSON response mode: waits for the stream to end; returns its response
   // message, if it has one (a cancelled request has none).

@@ -22,6 +22,7 @@
 #include "http/endpoint.h"
 #include "http/http_error.h"
 #include "http/metrics.h"
+#include "http/parked_streams.h"
 #include "http/stream_slots.h"
 
 namespace mcpkeep {
@@ -137,6 +138,7 @@ struct HttpServer::Impl {
   http::StreamSlots slots;
   http::Metrics metrics;
   Poco::ThreadPool pool;
+  std::unique_ptr<http::ParkedStreams> parking;  // before the guard: stopped after it
   std::unique_ptr<http::ConnectionGuard> guard;
   std::unique_ptr<Poco::Net::TCPServer> server;
   bool stopped = false;
@@ -160,6 +162,8 @@ void HttpServer::start() {
   s.endpoint_options.max_sessions = o.max_sessions;
   s.endpoint_options.stream_slots = &s.slots;
   s.endpoint_options.metrics = &s.metrics;
+  s.parking = std::make_unique<http::ParkedStreams>(o.idle_timeout);
+  s.endpoint_options.parking = s.parking.get();
 
   // SO_REUSEADDR lets a restart bind while the last run's connections sit
   // in TIME_WAIT. Not SO_REUSEPORT (Poco's ServerSocket(address) sets it
@@ -191,6 +195,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   s.server->stop();            // no new connections
   s.answerer.hub().shutdown();      // open streams end with a retry hint
   const auto deadline = std::chrono::steady_clock::now() + grace;
+  s.parking->stop(deadline);
   while (s.guard->connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -1,11 +1,16 @@
 // How the endpoint writes a subscription to the client: as an SSE response
-// (serveStream, relay) or, in JSON response mode, as the one response
-// message it waits for (awaitResponse).
+// (serveStream: parked in the event loop, or relayed by this thread) or, in
+// JSON response mode, as the one response message it waits for
+// (awaitResponse).
+#include <sstream>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include "http/connection_guard.h"
 #include "http/endpoint.h"
 #include "http/http_error.h"
+#include "http/parked_streams.h"
 #include "http/sse.h"
 
 namespace mcpkeep::http {
@@ -13,8 +18,23 @@ namespace mcpkeep::http {
 using nlohmann::json;
 using Poco::Net::HTTPServerResponse;
 
+namespace {
+
+// What a parked stream holds while it is open.
+struct ParkedHold {
+  ParkedHold(StreamSlots::Slot s, Metrics& metrics) : slot(std::move(s)), open(metrics) {}
+  StreamSlots::Slot slot;
+  Metrics::OpenStream open;
+};
+
+}  // namespace
+
+RelaySettings Endpoint::relaySettings() const {
+  return {options_.retry, options_.keep_alive_interval, options_.close_streams_after, options_.metrics};
+}
+
 void Endpoint::serveStream(HTTPServerResponse& response, Subscription& subscription,
-                           const StreamStart& start) {
+                           const StreamStart& start, std::optional<StreamSlots::Slot> park_with) {
   // Look at the first delivery before the headers go out, so a resume that
   // starts with a gap can say so in a header too.
   const Delivery first = subscription.next(std::chrono::milliseconds(0));
@@ -32,63 +52,75 @@ void Endpoint::serveStream(HTTPServerResponse& response, Subscription& subscript
   response.setChunkedTransferEncoding(true);
   if (!start.new_session_id.empty()) response.set("Mcp-Session-Id", start.new_session_id);
   if (first.kind == Delivery::Kind::kGap) response.set("Mcp-Replay-Gap", "true");
+
+  SseRelay sse(relaySettings(), true, !start.priming_id.empty() || start.resumed, resumed_);
+  std::string body;
+  if (!start.priming_id.empty()) appendSsePriming(body, start.priming_id, options_.retry);
+  const bool ended = sse.take(first, subscription, body) == SseRelay::Next::kEnd;
+
+  int fd = -1;
+  if (park_with && options_.parking && (fd = ConnectionGuard::detach()) >= 0) {
+    // Headers and all go out from the event loop; this thread is free.
+    response.setKeepAlive(false);
+    std::ostringstream head;
+    response.write(head);
+    options_.parking->park(fd, head.str(), std::move(body), ended, std::move(subscription),
+                           std::move(sse),
+                           std::make_shared<ParkedHold>(std::move(*park_with), *options_.metrics));
+    return;
+  }
   std::ostream& out = response.send();
   const Metrics::OpenStream open(*options_.metrics);
-  if (!start.priming_id.empty()) writeSsePriming(out, start.priming_id, options_.retry);
-  relay(out, subscription, first, true, !start.priming_id.empty() || start.resumed);
+  try {
+    out << body;
+    if (ended) {
+      out.flush();
+      return;
+    }
+  } catch (const Poco::Exception&) {
+    return;
+  } catch (const std::ios_base::failure&) {
+    return;
+  }
+  relay(out, subscription, sse);
 }
 
-bool Endpoint::relay(std::ostream& out, Subscription& subscription, Delivery next, bool may_let_go,
-                     bool client_holds_id) {
-  using std::chrono::milliseconds;
-  const auto opened = std::chrono::steady_clock::now();
-  const auto let_go = [&] {
-    writeSseRetry(out, options_.retry);  // when to come back
+bool Endpoint::relay(std::ostream& out, Subscription& subscription, SseRelay& sse) {
+  using Clock = std::chrono::steady_clock;
+  std::string text;
+  const auto write = [&] {
+    out << text;
+    text.clear();
     out.flush();
-    return false;
+    return static_cast<bool>(out);
   };
-  bool idle = false;  // the first look did not wait: no keep-alive yet
   try {
     for (;;) {
-      switch (next.kind) {
-        case Delivery::Kind::kEvent:
-          writeSseEvent(out, next.event.id, next.event.type, next.event.data);
-          options_.metrics->eventSent(resumed_);
-          client_holds_id = true;
-          break;
-        case Delivery::Kind::kGap:
-          // No id: the client's Last-Event-ID stays where it was.
-          writeSseEvent(out, std::string(), "mcpkeep-gap",
-                        json{{"gap", true}, {"after", subscription.lastEventId()}}.dump());
-          options_.metrics->gap();
-          break;
-        case Delivery::Kind::kTimeout:
-          if (idle) writeSseComment(out, "keep-alive");
-          break;
-        case Delivery::Kind::kDisconnect:
-          if (may_let_go && client_holds_id) return let_go();
-          break;  // the client could not resume: keep the connection
-        case Delivery::Kind::kShutdown:
-          return let_go();  // come back when we are
-        case Delivery::Kind::kStreamEnded:
-          out.flush();
-          return true;
-      }
       // Write on while more is ready; flush only before waiting, so a burst
       // (the priming event and a quick response) goes out in one write.
-      next = subscription.next(milliseconds(0));
-      if (next.kind != Delivery::Kind::kTimeout) continue;
-      out.flush();
-      if (!out) return false;  // the client went away
-      milliseconds wait = options_.keep_alive_interval;
-      if (may_let_go && client_holds_id && options_.close_streams_after > milliseconds(0)) {
-        const auto open_for = std::chrono::duration_cast<milliseconds>(
-            std::chrono::steady_clock::now() - opened);
-        if (open_for >= options_.close_streams_after) return let_go();
-        wait = std::min(wait, options_.close_streams_after - open_for);
+      Delivery next = subscription.next(std::chrono::milliseconds(0));
+      SseRelay::Next what = sse.take(next, subscription, text);
+      if (what == SseRelay::Next::kEnd) {
+        write();
+        return sse.streamEnded();
       }
-      next = subscription.next(wait);
-      idle = true;
+      if (what == SseRelay::Next::kMore) continue;
+      if (!write()) return false;  // the client went away
+      const auto now = Clock::now();
+      if (now >= sse.letGoAt()) {
+        sse.letGo(text);
+        write();
+        return false;
+      }
+      const auto wait = std::min<Clock::duration>(options_.keep_alive_interval, sse.letGoAt() - now);
+      next = subscription.next(std::chrono::duration_cast<std::chrono::milliseconds>(wait) +
+                               std::chrono::milliseconds(1));
+      what = sse.take(next, subscription, text);
+      if (what == SseRelay::Next::kEnd) {
+        write();
+        return sse.streamEnded();
+      }
+      if (what == SseRelay::Next::kWait && Clock::now() < sse.letGoAt()) sse.keepAlive(text);
     }
   } catch (const Poco::Exception&) {
     // The client went away mid-write; what it missed stays in the store.

@@ -10,9 +10,13 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include <mcpkeep/store.h>
 
@@ -23,9 +27,12 @@ class Doorbells;
 }
 
 struct HubOptions {
-  // A waiting subscriber also re-reads the store this often, to see events
-  // appended by other processes (which ring no doorbell here). Default: 1 s.
-  std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+  // How often the hub's one watcher thread asks the store whether other
+  // processes committed (Store::changesSince: one query when none
+  // did), ringing the doorbells of the sessions they wrote to. Subscribers
+  // themselves never poll. Zero: no watcher (this process is the only
+  // writer). Default: 250 ms.
+  std::chrono::milliseconds poll_interval{std::chrono::milliseconds(250)};
   // Events read from the store per query. Default: 256.
   std::size_t read_batch = 256;
 };
@@ -60,6 +67,13 @@ class Subscription {
   // Waits at most `wait` for the next delivery. After kStreamEnded or
   // kShutdown, every later call returns the same.
   Delivery next(std::chrono::milliseconds wait);
+
+  // For event loops, instead of waiting in next(): calls `wake` whenever
+  // next(0) may have something new (an event, the stream's end, a request
+  // to let go, shutdown), until replaced or the subscription is destroyed.
+  // It runs on the thread that rings, under a lock: it must be quick, must
+  // not block, and must not use this subscription.
+  void setWaker(std::function<void()> wake);
 
   StreamId streamId() const;
   // Id of the last event delivered (the one the subscription started after,
@@ -124,10 +138,13 @@ class Hub {
   // Removes the session and wakes its subscribers, which then end.
   bool removeSession(const std::string& session_id);
 
-  // Wakes every subscriber and makes each next() return kShutdown. Idempotent.
+  // Wakes every subscriber and makes each next() return kShutdown, and
+  // stops the watcher. Idempotent.
   void shutdown();
 
  private:
+  void watch();  // the watcher thread (see HubOptions::poll_interval)
+
   // After a stream ended: drops a pending disconnect of it (none is due now)
   // and wakes its subscribers, which then end.
   void ended(const std::string& session_id, StreamId stream);
@@ -135,6 +152,12 @@ class Hub {
   Store& store_;
   HubOptions options_;
   std::shared_ptr<stream::Doorbells> doorbells_;
+
+  std::mutex watcher_mutex_;
+  std::condition_variable watcher_wake_;
+  bool watcher_stopping_ = false;
+  Store::ChangeMark watched_;  // the watcher thread's
+  std::thread watcher_;
 };
 
 }  // namespace mcpkeep

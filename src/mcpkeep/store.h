@@ -14,6 +14,7 @@
 // Reads use a pool of connections and see every write that has returned.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -240,6 +241,32 @@ class Store {
   MaintenanceReport runMaintenance();
 
   WriteStats writeStats() const;
+
+  // ---- Writes by other processes -----------------------------------------
+
+  // What was committed to the file since `mark` was last passed here: for
+  // a process's watcher of other writers (Hub), so that subscribers need
+  // not each poll. A new mark's first call only notes where the file is.
+  struct Changes {
+    // Sessions that gained events (by any connection, this Store's included).
+    std::vector<std::string> sessions;
+    // Something else may have changed that `sessions` does not name (a
+    // stream closed or a session deleted by another connection, events
+    // deleted): every subscriber should look again. Set when another
+    // connection committed while this Store did not, and at least every
+    // 30 s while commits of both kinds cannot be told apart.
+    bool everything = false;
+  };
+  // Where a watcher last looked. Plain data; one per watcher.
+  struct ChangeMark {
+    bool initialized = false;
+    int64_t data_version = 0;
+    int64_t last_event_rowid = 0;
+    uint64_t own_transactions = 0;
+    bool unexplained = false;  // changes seen that `sessions` may not all have named
+    std::chrono::steady_clock::time_point last_everything;
+  };
+  Changes changesSince(ChangeMark& mark);
 
   static constexpr std::size_t kNoLimit = static_cast<std::size_t>(-1);
 

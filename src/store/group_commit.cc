@@ -19,7 +19,9 @@ void GroupCommit::write(const Operation& op) {
 
 void GroupCommit::exclusive(const Operation& op) {
   Writer writer(op, false);
+  ++transactions_;  // before and after: a watcher looking meanwhile sees it
   submit(writer);
+  ++transactions_;
 }
 
 WriteStats GroupCommit::stats() const {
@@ -139,6 +141,7 @@ void GroupCommit::runBatch(std::vector<Writer*>& batch, std::unique_lock<std::mu
   lock.lock();
   last_active_ = queue_.size();  // this batch and the writers waiting behind it
   if (committed) {
+    ++transactions_;
     commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     batch_sizes_.observe(static_cast<double>(batch.size()));
   }

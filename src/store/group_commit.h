@@ -10,6 +10,7 @@
 // operations run one at a time on the writer connection.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -47,6 +48,10 @@ class GroupCommit {
 
   WriteStats stats() const;
 
+  // Transactions this writer has committed, exclusive operations included:
+  // tells a change made here from one made by another connection.
+  uint64_t transactions() const { return transactions_.load(); }
+
  private:
   struct Writer {
     Writer(const Operation& o, bool t) : op(&o), transactional(t) {}
@@ -77,6 +82,7 @@ class GroupCommit {
   // Per committed transaction; batch_sizes_ also counts commits and writes.
   Histogram commit_seconds_{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
   Histogram batch_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
+  std::atomic<uint64_t> transactions_{0};
 };
 
 }  // namespace mcpkeep::store

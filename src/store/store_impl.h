@@ -83,6 +83,11 @@ struct Store::Impl {
   std::mutex touches_mutex;
   std::unordered_map<std::string, TimePoint> last_touch_written;
 
+  // Store::changesSince's connection: PRAGMA data_version is per
+  // connection (and only grows, so several marks can share it).
+  std::mutex watch_mutex;
+  std::unique_ptr<store::Connection> watch_connection;
+
   std::mutex timer_mutex;
   std::condition_variable timer_wake;
   bool timer_stopping = false;

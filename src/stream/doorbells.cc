@@ -19,8 +19,21 @@ void Bell::ring() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++rings_;
+    for (auto& listener : listeners_) listener.second();
   }
   rung_.notify_all();
+}
+
+uint64_t Bell::listen(std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const uint64_t key = next_listener_++;
+  listeners_.emplace(key, std::move(wake));
+  return key;
+}
+
+void Bell::unlisten(uint64_t key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  listeners_.erase(key);
 }
 
 std::shared_ptr<Bell> Doorbells::bellFor(const std::string& session_id) {

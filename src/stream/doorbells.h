@@ -9,6 +9,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -27,10 +29,18 @@ class Bell {
                    const std::atomic<bool>& shut_down);
   void ring();
 
+  // Calls `wake` at every ring from now on, until unlisten(the key it
+  // returns). It runs on the ringing thread under the bell's lock: it must
+  // be quick and must not call back into the bell.
+  uint64_t listen(std::function<void()> wake);
+  void unlisten(uint64_t key);
+
  private:
   mutable std::mutex mutex_;
   std::condition_variable rung_;
   uint64_t rings_ = 0;
+  std::map<uint64_t, std::function<void()>> listeners_;
+  uint64_t next_listener_ = 1;
 };
 
 class Doorbells {

@@ -2,13 +2,23 @@
 // cursor over the store (see subscription.cc).
 #include <mcpkeep/hub.h>
 
+#include "log/log.h"
 #include "stream/doorbells.h"
 #include "stream/subscription_state.h"
 
 namespace mcpkeep {
 
 Hub::Hub(Store& store, HubOptions options)
-    : store_(store), options_(options), doorbells_(std::make_shared<stream::Doorbells>()) {}
+    : store_(store), options_(options), doorbells_(std::make_shared<stream::Doorbells>()) {
+  if (options_.poll_interval <= std::chrono::milliseconds(0)) return;
+  // The first look, here: a commit any time after the constructor is seen.
+  try {
+    store_.changesSince(watched_);
+  } catch (const Error&) {
+    // The watcher's next look takes note instead.
+  }
+  watcher_ = std::thread([this] { watch(); });
+}
 
 Hub::~Hub() { shutdown(); }
 
@@ -84,6 +94,35 @@ bool Hub::removeSession(const std::string& session_id) {
   return removed;
 }
 
-void Hub::shutdown() { doorbells_->shutDown(); }
+void Hub::shutdown() {
+  doorbells_->shutDown();
+  {
+    std::lock_guard<std::mutex> lock(watcher_mutex_);
+    if (watcher_stopping_) return;
+    watcher_stopping_ = true;
+  }
+  watcher_wake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void Hub::watch() {
+  std::unique_lock<std::mutex> lock(watcher_mutex_);
+  for (;;) {
+    if (watcher_wake_.wait_for(lock, options_.poll_interval, [this] { return watcher_stopping_; })) return;
+    lock.unlock();
+    try {
+      const Store::Changes changes = store_.changesSince(watched_);
+      if (changes.everything) {
+        doorbells_->ringAll();
+      } else {
+        for (const std::string& session : changes.sessions) doorbells_->ring(session);
+      }
+    } catch (const Error& e) {
+      // Subscribers look again at their next ring; the watcher tries again.
+      log::warning("mcpkeep.hub", "watching for other writers failed", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
+}
 
 }  // namespace mcpkeep

@@ -1,6 +1,6 @@
 // Subscription: replay, then live, through one loop: read the store after
-// the cursor; if nothing is new, wait for the session's doorbell (or the
-// poll interval) and read again.
+// the cursor; if nothing is new, wait for the session's doorbell and read
+// again.
 #include "stream/subscription_state.h"
 
 namespace mcpkeep {
@@ -14,6 +14,7 @@ void Subscription::State::absorb(Replay replay) {
   // Fewer than a batch: these are all the stream has (one snapshot), so a
   // closed stream ends after them without another read.
   const bool read_all = replay.events.size() < options.read_batch;
+  more_stored = !read_all;
   for (Event& e : replay.events) read_ahead.push_back(std::move(e));
   if (read_all && replay.stream.state != StreamState::kOpen) {
     Delivery ended;
@@ -42,6 +43,13 @@ Subscription::Subscription(std::unique_ptr<State> state) : state_(std::move(stat
 Subscription::Subscription(Subscription&&) noexcept = default;
 Subscription& Subscription::operator=(Subscription&&) noexcept = default;
 Subscription::~Subscription() = default;
+
+void Subscription::setWaker(std::function<void()> wake) {
+  State& s = *state_;
+  if (s.waker) s.bell->unlisten(*s.waker);
+  s.waker.reset();
+  if (wake) s.waker = s.bell->listen(std::move(wake));
+}
 
 StreamId Subscription::streamId() const { return state_->cursor.stream; }
 
@@ -78,10 +86,11 @@ Delivery Subscription::next(std::chrono::milliseconds wait) {
     }
 
     // Read unless the bell is as it was at the last read: then the store
-    // holds nothing new from this process. The count is noted before the
+    // holds nothing new (the hub's watcher rings for other processes'
+    // writes too). The count is noted before the
     // read, so a publish that lands after the read still wakes the wait.
     const uint64_t seen = s.bell->rings();
-    if (s.rings_at_last_read != seen) {
+    if (s.rings_at_last_read != seen || s.more_stored) {
       s.rings_at_last_read = seen;
       s.readStore();
       if (!s.read_ahead.empty() || s.gap_to_report || s.final) continue;
@@ -89,11 +98,8 @@ Delivery Subscription::next(std::chrono::milliseconds wait) {
 
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return Delivery();  // kTimeout
-    s.bell->waitForRing(seen, std::min(deadline, now + s.options.poll_interval),
-                        s.doorbells->shutDownFlag());
-    // No ring: read anyway, for writers the bell does not hear (another
-    // process, the sqlite3 CLI).
-    if (s.bell->rings() == seen) s.rings_at_last_read.reset();
+    // Other processes' writes ring too: the hub's watcher hears them.
+    s.bell->waitForRing(seen, deadline, s.doorbells->shutDownFlag());
   }
 }
 

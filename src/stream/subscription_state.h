@@ -15,6 +15,10 @@
 namespace mcpkeep {
 
 struct Subscription::State {
+  ~State() {
+    if (waker) bell->unlisten(*waker);
+  }
+
   Store* store = nullptr;
   HubOptions options;
   std::string session_id;
@@ -27,6 +31,8 @@ struct Subscription::State {
   int64_t gap_reported_through = 0; // evicted_through already reported
   std::optional<Delivery> final;    // kStreamEnded, once reached
   std::optional<uint64_t> rings_at_last_read;  // the bell's count when last read
+  bool more_stored = false;  // the last read filled a batch: read again, rung or not
+  std::optional<uint64_t> waker;               // the bell's key of setWaker's function
 
   // Takes in what the store returned after `cursor`.
   void absorb(Replay replay);
