@@ -38,6 +38,7 @@ bench: build
 	tests/bench/run_http.sh $(BUILD)
 	tests/bench/run_gateway.sh $(BUILD)
 	tests/bench/run_sessions.sh $(BUILD)
+	tests/bench/run_idle.sh $(BUILD)
 
 # The Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer, then
 # under ThreadSanitizer, each in a build folder of its own (CI runs this

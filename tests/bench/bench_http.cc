@@ -10,15 +10,20 @@
 //   bench_http URL sessions  CONNECTIONS SECONDS
 //       initialize + notifications/initialized in a loop
 //
-// Prints: "<mode> ok=<n> errors=<n> rate=<n>/s p50=<ms> p99=<ms>".
+// Prints: "<mode> ok=<n> errors=<n> rate=<n>/s p50=<ms> p99=<ms>", and
+// with SERVER_PID set, the server's " threads=<n> rss=<MB>" at the end of
+// the load (idle streams still open).
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,6 +115,22 @@ std::unique_ptr<Poco::Net::StreamSocket> openIdleStream(const Poco::URI& uri) {
   return socket;
 }
 
+// " threads=N rss=MB" of a process, from /proc.
+std::string processFigures(const std::string& pid) {
+  std::ifstream status("/proc/" + pid + "/status");
+  std::string line, threads = "?", rss_kb = "0";
+  while (std::getline(status, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    fields >> key;
+    if (key == "Threads:") fields >> threads;
+    if (key == "VmRSS:") fields >> rss_kb;
+  }
+  char out[64];
+  std::snprintf(out, sizeof out, " threads=%s rss=%.1fMB", threads.c_str(), std::stod(rss_kb) / 1024);
+  return out;
+}
+
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
@@ -170,13 +191,15 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : threads) t.join();
+  const char* server_pid = std::getenv("SERVER_PID");
+  const std::string server = server_pid ? processFigures(server_pid) : std::string();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> all;
   for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
   const double rate = static_cast<double>(all.size()) / seconds;
   const double p50 = percentile(all, 0.50);
   const double p99 = percentile(all, 0.99);
-  std::printf("%s ok=%zu errors=%ld rate=%.0f/s p50=%.2fms p99=%.2fms\n", mode.c_str(), all.size(),
-              errors.load(), rate, p50, p99);
+  std::printf("%s ok=%zu errors=%ld rate=%.0f/s p50=%.2fms p99=%.2fms%s\n", mode.c_str(), all.size(),
+              errors.load(), rate, p50, p99, server.c_str());
   return errors.load() == 0 ? 0 : 1;
 }
