@@ -188,22 +188,29 @@ TEST_CASE("a client that stops reading its stream is cut off after idle_timeout 
   ServerFixture server(options);
   McpClient client = server.client();
   client.initialize();
-  // The only connection: a standalone stream whose client never reads.
+  // A standalone stream whose client never reads.
   RawHttp stalled(server.http.port());
   REQUIRE(stalled.send("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
                        "Mcp-Session-Id: " + client.session_id + "\r\n\r\n"));
-  // Far more than the socket buffers hold.
+  const auto streams_open = [&] {
+    RawHttp http(server.http.port());
+    http.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const std::string page = mcpkeep::test::bodyOf(http.readResponse());
+    const auto at = page.find("\nmcpkeep_sse_streams_open ");
+    return at == std::string::npos ? -1 : std::stoi(page.substr(at + 26));
+  };
+  REQUIRE(eventually([&] { return streams_open() == 1; }, std::chrono::seconds(10)));
+  // The stream waits without holding the only connection (which the
+  // /metrics reads above hold for a moment).
+  const auto ping = [&] { return client.post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}).status == 200; };
+  CHECK(eventually(ping, std::chrono::seconds(10)));
+  // Far more than the socket buffers hold: the output backs up, the client
+  // takes none of it, and the server gives up on it.
   const std::string big = json({{"jsonrpc", "2.0"}, {"method", "notifications/message"},
                                 {"params", {{"level", "info"}, {"data", std::string(64 << 10, 'x')}}}})
                               .dump();
-  bool served = false;
-  for (int i = 0; i < 200 && !served; ++i) {
-    server.hub.publish(client.session_id, "message", big);
-    // Once the server gave up on the stalled client, its connection is free.
-    served = client.post({{"jsonrpc", "2.0"}, {"id", 1000 + i}, {"method", "ping"}}).status == 200;
-    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK(served);
+  for (int i = 0; i < 320; ++i) server.hub.publish(client.session_id, "message", big);
+  CHECK(eventually([&] { return streams_open() == 0; }, std::chrono::seconds(10)));
 }
 
 TEST_CASE("the request deadline holds for every request of a keep-alive connection, not only the first") {

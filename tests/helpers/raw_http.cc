@@ -109,6 +109,15 @@ std::string RawHttp::readHead(std::chrono::milliseconds wait) {
       wait);
 }
 
+std::string RawHttp::readUntilFound(const std::string& needle, std::chrono::milliseconds wait) {
+  return readUntil(
+      [&needle](const std::string& in) {
+        const auto at = in.find(needle);
+        return at == std::string::npos ? 0 : at + needle.size();
+      },
+      wait);
+}
+
 bool RawHttp::closedByServer(std::chrono::milliseconds wait) {
   const auto deadline = Clock::now() + wait;
   char buffer[8192];

@@ -30,6 +30,11 @@ class RawHttp {
   // goes on); empty when they do not arrive within `wait`.
   std::string readHead(std::chrono::milliseconds wait = std::chrono::seconds(10));
 
+  // Reads until `needle` arrives; returns what arrived up to and including
+  // it, or empty when it does not arrive within `wait`.
+  std::string readUntilFound(const std::string& needle,
+                             std::chrono::milliseconds wait = std::chrono::seconds(10));
+
   // True once the server has closed the connection (a read returned 0 or
   // failed), waiting at most `wait`.
   bool closedByServer(std::chrono::milliseconds wait);
