@@ -38,6 +38,9 @@ struct Replay {
   // True when events of this stream after the id were deleted (retention,
   // clearEvents or by hand) and so cannot be replayed.
   bool gap = false;
+  // The session's last seq when this was read: every event of the stream
+  // up to it is in `events` unless the limit cut them short.
+  int64_t session_last_seq = 0;
 };
 
 }  // namespace mcpkeep

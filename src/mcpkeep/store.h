@@ -198,6 +198,12 @@ class Store {
   std::string append(const std::string& session_id, StreamId stream, const std::string& type,
                      const std::string& data);
 
+  // append, or appendAndClose given `then_close`, returning the event as
+  // stored (what a reader of the store would get), for live delivery from
+  // memory (Hub).
+  Event appendEvent(const std::string& session_id, StreamId stream, const std::string& type,
+                    const std::string& data, std::optional<StreamState> then_close = std::nullopt);
+
   // Appends the last event of a stream and closes it (see closeStream) in
   // one transaction, so a response and the end of its stream commit
   // together. Throws as append and closeStream do; on a throw, neither

@@ -58,9 +58,9 @@ int64_t Store::Impl::insertEvent(Connection& c, const std::string& session_id, S
   return q->getColumn(0).getInt64();
 }
 
-std::string Store::Impl::appendEvent(const std::string& session_id, StreamId stream,
-                                     const std::string& type, const std::string& data,
-                                     std::optional<StreamState> then_close) {
+Event Store::Impl::appendEvent(const std::string& session_id, StreamId stream,
+                               const std::string& type, const std::string& data,
+                               std::optional<StreamState> then_close) {
   requireValidType(type);
   const int64_t now = store::toUnixMillis(this->now());
   int64_t seq = 0;
@@ -69,18 +69,31 @@ std::string Store::Impl::appendEvent(const std::string& session_id, StreamId str
     if (then_close) markStreamClosed(c, session_id, stream, *then_close, now);
   });
   ++appends;
-  return EventId{stream, seq}.toString();
+  Event event;
+  event.id = EventId{stream, seq}.toString();
+  event.session_id = session_id;
+  event.stream_id = stream;
+  event.seq = seq;
+  event.type = type;
+  event.data = data;
+  event.created_at = store::fromUnixMillis(now);
+  return event;
 }
 
 std::string Store::append(const std::string& session_id, StreamId stream, const std::string& type,
                           const std::string& data) {
-  return impl_->appendEvent(session_id, stream, type, data, std::nullopt);
+  return impl_->appendEvent(session_id, stream, type, data, std::nullopt).id;
 }
 
 std::string Store::appendAndClose(const std::string& session_id, StreamId stream,
                                   const std::string& type, const std::string& data,
                                   StreamState final_state) {
-  return impl_->appendEvent(session_id, stream, type, data, final_state);
+  return impl_->appendEvent(session_id, stream, type, data, final_state).id;
+}
+
+Event Store::appendEvent(const std::string& session_id, StreamId stream, const std::string& type,
+                         const std::string& data, std::optional<StreamState> then_close) {
+  return impl_->appendEvent(session_id, stream, type, data, then_close);
 }
 
 int64_t Store::broadcast(const std::string& type, const std::string& data) {
@@ -151,6 +164,7 @@ Replay Store::eventsAfter(const std::string& session_id, EventId after, std::siz
     q->bind(3, limit == kNoLimit ? int64_t{-1} : static_cast<int64_t>(limit));
     while (q->executeStep()) replay.events.push_back(store::readEvent(*q));
     replay.gap = replay.stream.evicted_through > after.seq;
+    replay.session_last_seq = last_seq;
     return replay;
   });
 }

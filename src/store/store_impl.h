@@ -49,7 +49,7 @@ struct Store::Impl {
                                                 const std::string& session_id, StreamId stream);
 
   // Store::append, and Store::appendAndClose when `then_close` is given.
-  std::string appendEvent(const std::string& session_id, StreamId stream, const std::string& type,
+  Event appendEvent(const std::string& session_id, StreamId stream, const std::string& type,
                           const std::string& data, std::optional<StreamState> then_close);
 
   // In a write transaction: appends an event and returns its seq (Store::append).

@@ -1,5 +1,6 @@
 #include "stream/doorbells.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace mcpkeep::stream {
@@ -15,13 +16,64 @@ void Bell::waitForRing(uint64_t seen, std::chrono::steady_clock::time_point unti
   rung_.wait_until(lock, until, [&] { return rings_ != seen || shut_down.load(); });
 }
 
+namespace {
+// What a bell keeps of its latest events: enough for bursts (a tool's
+// progress and its answer), little beside a session.
+constexpr std::size_t kKeepEvents = 64;
+constexpr std::size_t kKeepBytes = 256 * 1024;
+}  // namespace
+
+void Bell::wakeLocked() {
+  ++rings_;
+  for (auto& listener : listeners_) listener.second();
+}
+
 void Bell::ring() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    ++rings_;
-    for (auto& listener : listeners_) listener.second();
+    wakeLocked();
+    last_plain_ring_ = rings_;
   }
   rung_.notify_all();
+}
+
+void Bell::ring(Published published) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // In seq order: two publishers may ring in the other order than they
+    // committed.
+    auto at = recent_.end();
+    while (at != recent_.begin() && std::prev(at)->event.seq > published.event.seq) --at;
+    recent_bytes_ += published.event.data.size();
+    recent_.insert(at, std::move(published));
+    while (recent_.size() > 1 && (recent_.size() > kKeepEvents || recent_bytes_ > kKeepBytes)) {
+      recent_bytes_ -= recent_.front().event.data.size();
+      recent_.pop_front();
+    }
+    wakeLocked();
+  }
+  rung_.notify_all();
+}
+
+std::optional<Recent> Bell::recentAfter(int64_t seq, StreamId stream, uint64_t rings_seen) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Since the last plain ring every ring brought its event here; so if the
+  // kept events run on from seq + 1 without a hole, they are all there is.
+  // (A hole: another process wrote that seq, or its publisher has not rung
+  // yet; kept events dropped: the front is past seq + 1.)
+  if (last_plain_ring_ > rings_seen || recent_.empty()) return std::nullopt;
+  int64_t expected = seq + 1;
+  if (recent_.front().event.seq > expected) return std::nullopt;
+  Recent recent;
+  for (const Published& p : recent_) {
+    if (p.event.seq < expected) continue;
+    if (p.event.seq != expected) return std::nullopt;
+    ++expected;
+    if (p.event.stream_id == stream) recent.events.push_back(p);
+  }
+  recent.through_seq = expected - 1;
+  recent.rings = rings_;
+  return recent;
 }
 
 uint64_t Bell::listen(std::function<void()> wake) {
@@ -58,6 +110,16 @@ void Doorbells::ring(const std::string& session_id) {
     if (it != bells_.end()) bell = it->second.lock();
   }
   if (bell) bell->ring();
+}
+
+void Doorbells::ring(const std::string& session_id, Published published) {
+  std::shared_ptr<Bell> bell;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = bells_.find(session_id);
+    if (it != bells_.end()) bell = it->second.lock();
+  }
+  if (bell) bell->ring(std::move(published));
 }
 
 void Doorbells::ringAll() {

@@ -1,6 +1,9 @@
 // stream::Doorbells: how a publisher wakes the subscribers of a session. A
-// bell carries no data, only "something changed, read the store again", so
-// a missed or extra ring costs a query, never an event.
+// plain ring says "something changed, read the store again", so a missed or
+// extra ring costs a query, never an event. A publish in this process rings
+// with the event it committed: the bell keeps the session's latest such
+// events, with contiguous seqs, so a subscriber that has read the store up
+// to a seq the kept ones continue takes what follows from memory instead.
 //
 // Thread safety: all methods may be called from any thread.
 #pragma once
@@ -9,16 +12,35 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
+
+#include <mcpkeep/event.h>
+#include <mcpkeep/stream.h>
 
 namespace mcpkeep::stream {
+
+// An event committed by this process, as stored.
+struct Published {
+  Event event;
+  std::optional<StreamState> closed;  // the commit also closed its stream
+};
+
+// What a subscriber takes from memory (Bell::recentAfter).
+struct Recent {
+  std::vector<Published> events;  // of the stream asked for, in order
+  int64_t through_seq = 0;        // every event of the session up to here is known
+  uint64_t rings = 0;             // the ring count this covers
+};
 
 class Bell {
  public:
@@ -28,6 +50,13 @@ class Bell {
   void waitForRing(uint64_t seen, std::chrono::steady_clock::time_point until,
                    const std::atomic<bool>& shut_down);
   void ring();
+  // A ring for an event committed by this process.
+  void ring(Published published);
+
+  // The kept events of `stream` after `seq`, if the bell can vouch that
+  // they are all the session's events after `seq`: no plain ring since the
+  // subscriber's `rings_seen`, and the kept events reach back to seq + 1.
+  std::optional<Recent> recentAfter(int64_t seq, StreamId stream, uint64_t rings_seen) const;
 
   // Calls `wake` at every ring from now on, until unlisten(the key it
   // returns). It runs on the ringing thread under the bell's lock: it must
@@ -41,6 +70,11 @@ class Bell {
   uint64_t rings_ = 0;
   std::map<uint64_t, std::function<void()>> listeners_;
   uint64_t next_listener_ = 1;
+  std::deque<Published> recent_;  // contiguous seqs, newest last
+  std::size_t recent_bytes_ = 0;
+  uint64_t last_plain_ring_ = 0;  // rings_ at the last ring without an event
+
+  void wakeLocked();  // counts the ring and calls the listeners; needs mutex_
 };
 
 class Doorbells {
@@ -48,6 +82,7 @@ class Doorbells {
   // The bell of a session, shared by its subscribers while any holds it.
   std::shared_ptr<Bell> bellFor(const std::string& session_id);
   void ring(const std::string& session_id);
+  void ring(const std::string& session_id, Published published);
   void ringAll();
 
   // A request that the next subscriber of the stream to look lets go of it

@@ -24,8 +24,9 @@ Hub::~Hub() { shutdown(); }
 
 std::string Hub::publish(const std::string& session_id, StreamId stream, const std::string& type,
                          const std::string& data) {
-  std::string id = store_.append(session_id, stream, type, data);
-  doorbells_->ring(session_id);
+  Event event = store_.appendEvent(session_id, stream, type, data);
+  std::string id = event.id;
+  doorbells_->ring(session_id, {std::move(event), std::nullopt});
   return id;
 }
 
@@ -37,8 +38,10 @@ std::string Hub::publish(const std::string& session_id, const std::string& type,
 std::string Hub::publishAndClose(const std::string& session_id, StreamId stream,
                                  const std::string& type, const std::string& data,
                                  StreamState final_state) {
-  std::string id = store_.appendAndClose(session_id, stream, type, data, final_state);
-  ended(session_id, stream);
+  Event event = store_.appendEvent(session_id, stream, type, data, final_state);
+  std::string id = event.id;
+  doorbells_->forgetDisconnect(session_id, stream);
+  doorbells_->ring(session_id, {std::move(event), final_state});
   return id;
 }
 

@@ -15,6 +15,7 @@ void Subscription::State::absorb(Replay replay) {
   // closed stream ends after them without another read.
   const bool read_all = replay.events.size() < options.read_batch;
   more_stored = !read_all;
+  seen_through = read_all ? replay.session_last_seq : replay.events.back().seq;
   for (Event& e : replay.events) read_ahead.push_back(std::move(e));
   if (read_all && replay.stream.state != StreamState::kOpen) {
     Delivery ended;
@@ -37,6 +38,24 @@ void Subscription::State::readStore() {
     ended.session_gone = true;
     final = ended;
   }
+}
+
+bool Subscription::State::takeFromMemory() {
+  if (!rings_at_last_read || more_stored) return false;
+  std::optional<stream::Recent> recent = bell->recentAfter(seen_through, cursor.stream, *rings_at_last_read);
+  if (!recent) return false;
+  rings_at_last_read = recent->rings;
+  seen_through = recent->through_seq;
+  for (stream::Published& p : recent->events) {
+    read_ahead.push_back(std::move(p.event));
+    if (p.closed) {
+      Delivery ended;
+      ended.kind = Delivery::Kind::kStreamEnded;
+      ended.stream_state = *p.closed;
+      final = ended;
+    }
+  }
+  return true;
 }
 
 Subscription::Subscription(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -91,8 +110,13 @@ Delivery Subscription::next(std::chrono::milliseconds wait) {
     // read, so a publish that lands after the read still wakes the wait.
     const uint64_t seen = s.bell->rings();
     if (s.rings_at_last_read != seen || s.more_stored) {
-      s.rings_at_last_read = seen;
-      s.readStore();
+      // What this process published comes from memory when the bell can
+      // vouch for it; the store is read otherwise (other processes' writes,
+      // a resume, a subscriber that fell behind).
+      if (!s.takeFromMemory()) {
+        s.rings_at_last_read = seen;
+        s.readStore();
+      }
       if (!s.read_ahead.empty() || s.gap_to_report || s.final) continue;
     }
 

@@ -32,12 +32,16 @@ struct Subscription::State {
   std::optional<Delivery> final;    // kStreamEnded, once reached
   std::optional<uint64_t> rings_at_last_read;  // the bell's count when last read
   bool more_stored = false;  // the last read filled a batch: read again, rung or not
+  int64_t seen_through = 0;  // every event of the stream up to this seq is read
   std::optional<uint64_t> waker;               // the bell's key of setWaker's function
 
   // Takes in what the store returned after `cursor`.
   void absorb(Replay replay);
   // Reads what the store has after `cursor`.
   void readStore();
+  // Takes what this process published after seen_through from the bell,
+  // if it can vouch for it (Bell::recentAfter); false: read the store.
+  bool takeFromMemory();
 };
 
 }  // namespace mcpkeep
