@@ -38,9 +38,10 @@ struct HttpOptions {
   // one gets 431. Poco refuses a single field over 8 KiB, or over 100
   // fields, with a bare 400 first. Default: 16 KiB.
   std::size_t max_header_bytes = 16 << 10;
-  // Connections served at once; each open SSE stream holds one (a thread
-  // with a 512 KiB stack, mostly waiting). One more gets 503 at once.
-  // Default: 4096.
+  // Connections served at once, each by a thread (512 KiB stack) while it
+  // sends a request and gets its answer. A GET stream waits in the event
+  // loop and does not count; a POST's stream holds its connection until
+  // the response. One more gets 503 at once. Default: 4096.
   int max_connections = 4096;
   // Sessions in the database; an initialize beyond this gets 503 (delete
   // or let idle sessions expire). An idle session costs no memory and about
