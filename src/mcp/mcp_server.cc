@@ -91,6 +91,31 @@ int McpServer::notifyResourceUpdated(const std::string& uri) {
   return reached;
 }
 
+json McpServer::Impl::resultOf(const std::string& session_id, const std::string& method,
+                               const json& params) {
+  if (method == "ping") return json::object();
+  if (method == "tools/list") return listTools(params);
+  if (method == "prompts/list") return listPrompts(params);
+  if (method == "prompts/get") return getPrompt(params);
+  if (method == "resources/list") return listResources(params);
+  if (method == "resources/templates/list") return listTemplates(params);
+  if (method == "resources/read") return readResource(params);
+  if (method == "resources/subscribe") {
+    store.subscribeResource(session_id, mcp::requireUri(params, method));
+    return json::object();
+  }
+  if (method == "resources/unsubscribe") {
+    store.unsubscribeResource(session_id, mcp::requireUri(params, method));
+    return json::object();
+  }
+  if (method == "completion/complete") return complete(params);
+  if (method == "logging/setLevel") {
+    setLevel(session_id, params);
+    return json::object();
+  }
+  throw RpcError(mcp::kMethodNotFound, "unknown method '" + method + "'");
+}
+
 McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
   Impl& s = *impl_;
   s.serving = true;
@@ -117,60 +142,33 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
     const std::string version =
         mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>());
     const Session session = mcp::beginSession(s.store, *params, version);
-    const StreamId stream = s.store.openRequestStream(session.id, request_ids);
-    s.answer(session.id, stream, mcp::resultMessage(id, s.initializeResult(version)));
+    const StreamId stream = s.hub.openAndAnswer(session.id, request_ids, "message",
+                                                mcp::resultMessage(id, s.initializeResult(version)).dump());
     return {session.id, stream, std::nullopt};
   }
 
-  const StreamId stream = s.store.openRequestStream(session_id, request_ids);
-  try {
-    const json& params = mcp::paramsOf(request);
-    if (method == "ping") {
-      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
-    } else if (method == "tools/list") {
-      s.answer(session_id, stream, mcp::resultMessage(id, s.listTools(params)));
-    } else if (method == "tools/call") {
-      s.startToolCall(session_id, stream, id, params);
-    } else if (method == "prompts/list") {
-      s.answer(session_id, stream, mcp::resultMessage(id, s.listPrompts(params)));
-    } else if (method == "prompts/get") {
-      s.answer(session_id, stream, mcp::resultMessage(id, s.getPrompt(params)));
-    } else if (method == "resources/list") {
-      s.answer(session_id, stream, mcp::resultMessage(id, s.listResources(params)));
-    } else if (method == "resources/templates/list") {
-      s.answer(session_id, stream, mcp::resultMessage(id, s.listTemplates(params)));
-    } else if (method == "resources/read") {
-      s.answer(session_id, stream, mcp::resultMessage(id, s.readResource(params)));
-    } else if (method == "resources/subscribe") {
-      s.store.subscribeResource(session_id, mcp::requireUri(params, method));
-      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
-    } else if (method == "resources/unsubscribe") {
-      s.store.unsubscribeResource(session_id, mcp::requireUri(params, method));
-      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
-    } else if (method == "completion/complete") {
-      s.answer(session_id, stream, mcp::resultMessage(id, s.complete(params)));
-    } else if (method == "logging/setLevel") {
-      s.setLevel(session_id, params);
-      s.answer(session_id, stream, mcp::resultMessage(id, json::object()));
-    } else {
-      throw RpcError(mcp::kMethodNotFound, "unknown method '" + method + "'");
-    }
-  } catch (const RpcError& e) {
-    s.answer(session_id, stream, mcp::errorMessage(id, e.code(), e.what(), e.data()));
-  } catch (const Error&) {
-    // The store failed: the transport says so, and the client may send the
-    // request again. Its stream is ended if the store lets us.
+  if (method == "tools/call") {
     try {
-      s.store.closeStream(session_id, stream, StreamState::kInterrupted);
-    } catch (const Error&) {
-      // Still failing: a restart marks it interrupted.
+      return {session_id, s.startToolCall(session_id, request_ids, id, mcp::paramsOf(request)), std::nullopt};
+    } catch (const RpcError& e) {
+      const json refusal = mcp::errorMessage(id, e.code(), e.what(), e.data());
+      return {session_id, s.hub.openAndAnswer(session_id, request_ids, "message", refusal.dump()), std::nullopt};
     }
+  }
+  // Everything else is answered at once: its stream is opened, answered and
+  // closed in one commit. A store failure throws (the transport says so;
+  // the client may send the request again) and leaves no stream.
+  json message;
+  try {
+    message = mcp::resultMessage(id, s.resultOf(session_id, method, mcp::paramsOf(request)));
+  } catch (const RpcError& e) {
+    message = mcp::errorMessage(id, e.code(), e.what(), e.data());
+  } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    // Anything else still ends the request's stream, so no client waits.
-    s.answer(session_id, stream, mcp::errorMessage(id, mcp::kInternalError,
-                                                   method + " failed: " + e.what()));
+    message = mcp::errorMessage(id, mcp::kInternalError, method + " failed: " + e.what());
   }
+  const StreamId stream = s.hub.openAndAnswer(session_id, request_ids, "message", message.dump());
   return {session_id, stream, std::nullopt};
 }
 
@@ -207,7 +205,7 @@ void McpServer::shutdown(std::chrono::milliseconds grace) {
   // own answer commits first ends the stream; the other finds it closed.
   for (const auto& [session, call] : unfinished) {
     try {
-      s.hub.publishAndClose(session, call.stream, "message", mcp::interruptedError(call.id).dump());
+      call.stream->answer(mcp::interruptedError(call.id).dump());
     } catch (const Error&) {
       // Answered meanwhile, or the session is gone: nothing is owed.
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 
 #include <mcpkeep/mcp_server.h>
 
+#include "mcp/call_stream.h"
 #include "mcp/client_requests.h"
 #include "mcp/completion.h"
 #include "mcp/json_rpc.h"
@@ -39,6 +41,10 @@ std::string requireUri(const nlohmann::json& params, const std::string& method);
 // for long); threads are reused, and those idle for a minute end.
 constexpr int kMaxToolThreads = 4096;
 constexpr int kToolThreadIdleSeconds = 60;
+// How long a tool call's stream waits to be opened together with the
+// answer (one commit) before it is opened alone (CallStream). Short beside
+// any network round trip; long beside a quick tool.
+constexpr std::chrono::milliseconds kAnswerWithin{5};
 
 }  // namespace mcp
 
@@ -53,11 +59,15 @@ struct McpServer::Impl {
   // shutdown.
   struct Call {
     std::shared_ptr<std::atomic<bool>> cancelled;
-    StreamId stream;
+    std::shared_ptr<mcp::CallStream> stream;
     json id;
   };
 
   class Context;
+
+  // The result of a request answered at once (all but initialize and
+  // tools/call); throws RpcError for the client's errors.
+  json resultOf(const std::string& session_id, const std::string& method, const json& params);
 
   bool isStopping() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -173,9 +183,11 @@ struct McpServer::Impl {
     return mcp::complete(request);
   }
 
-  void startToolCall(const std::string& session, StreamId stream, const json& id,
-                     const json& params);
-  void runToolCall(const std::string& session, StreamId stream, const json& id,
+  // Starts the call; returns its stream once the tool has answered or
+  // kAnswerWithin has passed (see CallStream).
+  StreamId startToolCall(const std::string& session, const std::string& request_ids,
+                         const json& id, const json& params);
+  void runToolCall(const std::string& session, mcp::CallStream& stream, const json& id,
                    const json& arguments, const Tool& tool, const json& progress_token,
                    const std::shared_ptr<std::atomic<bool>>& cancelled);
 

@@ -18,7 +18,7 @@ using mcp::RpcError;
 
 class McpServer::Impl::Context : public ToolContext {
  public:
-  Context(Impl& server, std::string session, StreamId stream, json progress_token,
+  Context(Impl& server, std::string session, mcp::CallStream& stream, json progress_token,
           std::shared_ptr<std::atomic<bool>> cancelled)
       : server_(server),
         session_(std::move(session)),
@@ -45,7 +45,7 @@ class McpServer::Impl::Context : public ToolContext {
 
   bool cancelled() const override { return cancelled_->load(); }
   const std::string& sessionId() const override { return session_; }
-  void closeSseStream() override { server_.hub.disconnect(session_, stream_); }
+  void closeSseStream() override { server_.hub.disconnect(session_, stream_.open()); }
 
   json request(const std::string& method, const json& params,
                std::chrono::milliseconds timeout) override {
@@ -65,7 +65,7 @@ class McpServer::Impl::Context : public ToolContext {
       }
     }
     mcp::ClientRequests& requests = server_.client_requests;
-    const json id = requests.newId(stream_);
+    const json id = requests.newId(stream_.open());
     requests.expect(session_, id);
     try {
       send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
@@ -98,18 +98,18 @@ class McpServer::Impl::Context : public ToolContext {
 
  private:
   void send(const json& message) {
-    server_.hub.publish(session_, stream_, "message", message.dump());
+    server_.hub.publish(session_, stream_.open(), "message", message.dump());
   }
 
   Impl& server_;
   const std::string session_;
-  const StreamId stream_;
+  mcp::CallStream& stream_;
   const json progress_token_;
   const std::shared_ptr<std::atomic<bool>> cancelled_;
 };
 
-void McpServer::Impl::startToolCall(const std::string& session, StreamId stream, const json& id,
-                                    const json& params) {
+StreamId McpServer::Impl::startToolCall(const std::string& session, const std::string& request_ids,
+                                        const json& id, const json& params) {
   const std::string& name = mcp::requireString(params, "name", "tools/call");
   json arguments = params.value("arguments", json::object());
   if (!arguments.is_object()) {
@@ -120,25 +120,29 @@ void McpServer::Impl::startToolCall(const std::string& session, StreamId stream,
     progress_token = meta->value("progressToken", json());
   }
 
-  std::lock_guard<std::mutex> lock(mutex);
-  if (stopping) throw RpcError(mcp::kInternalError, "the server is shutting down");
-  const auto tool = tools.find(name);
-  if (tool == tools.end()) throw RpcError(mcp::kInvalidParams, "unknown tool '" + name + "'");
-  auto cancelled = std::make_shared<std::atomic<bool>>(false);
-  const auto key = std::make_pair(session, id.dump());
-  calls[key] = Call{cancelled, stream, id};  // the task erases it, after this lock is released
-  try {
-    mcp::startOnPool(tool_threads, [this, session, stream, id, arguments = std::move(arguments),
-                                    tool = tool->second, progress_token, cancelled] {
-      runToolCall(session, stream, id, arguments, tool, progress_token, cancelled);
-    });
-  } catch (const Poco::NoThreadAvailableException&) {
-    calls.erase(key);
-    throw RpcError(mcp::kInternalError, "too many tool calls are running; try again later");
+  auto stream = std::make_shared<mcp::CallStream>(hub, session, request_ids);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (stopping) throw RpcError(mcp::kInternalError, "the server is shutting down");
+    const auto tool = tools.find(name);
+    if (tool == tools.end()) throw RpcError(mcp::kInvalidParams, "unknown tool '" + name + "'");
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    const auto key = std::make_pair(session, id.dump());
+    calls[key] = Call{cancelled, stream, id};  // the task erases it, after this lock is released
+    try {
+      mcp::startOnPool(tool_threads, [this, session, stream, id, arguments = std::move(arguments),
+                                      tool = tool->second, progress_token, cancelled] {
+        runToolCall(session, *stream, id, arguments, tool, progress_token, cancelled);
+      });
+    } catch (const Poco::NoThreadAvailableException&) {
+      calls.erase(key);
+      throw RpcError(mcp::kInternalError, "too many tool calls are running; try again later");
+    }
   }
+  return stream->await(mcp::kAnswerWithin);
 }
 
-void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, const json& id,
+void McpServer::Impl::runToolCall(const std::string& session, mcp::CallStream& stream, const json& id,
                                   const json& arguments, const Tool& tool,
                                   const json& progress_token,
                                   const std::shared_ptr<std::atomic<bool>>& cancelled) {
@@ -166,11 +170,11 @@ void McpServer::Impl::runToolCall(const std::string& session, StreamId stream, c
       // commits first, the client gets it (closing the stream bare here
       // lost it when this came first).
       if (cancelled->load() && isStopping()) {
-        answer(session, stream, mcp::interruptedError(id));
+        stream.answer(mcp::interruptedError(id).dump());
       } else if (cancelled->load()) {
-        hub.closeStream(session, stream);
+        stream.close();
       } else {
-        answer(session, stream, mcp::resultMessage(id, result));
+        stream.answer(mcp::resultMessage(id, result).dump());
       }
       break;
     } catch (const Error& e) {

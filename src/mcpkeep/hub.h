@@ -111,6 +111,11 @@ class Hub {
                               const std::string& type, const std::string& data,
                               StreamState final_state = StreamState::kCompleted);
 
+  // Opens a request stream whose one event answers it, and closes it, in one
+  // transaction (Store::openAndAnswer); returns the new stream.
+  StreamId openAndAnswer(const std::string& session_id, const std::string& request_ids_json,
+                         const std::string& type, const std::string& data);
+
   // Publishes on every session's standalone stream; returns how many.
   int64_t broadcast(const std::string& type, const std::string& data);
 

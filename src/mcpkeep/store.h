@@ -198,6 +198,12 @@ class Store {
   std::string append(const std::string& session_id, StreamId stream, const std::string& type,
                      const std::string& data);
 
+  // Opens a request stream (openRequestStream), appends its one event and
+  // closes it, in one transaction: a request answered at once costs one
+  // commit, not two. Returns the event as stored (its stream is new).
+  Event openAndAnswer(const std::string& session_id, const std::string& request_ids_json,
+                      const std::string& type, const std::string& data);
+
   // append, or appendAndClose given `then_close`, returning the event as
   // stored (what a reader of the store would get), for live delivery from
   // memory (Hub).

@@ -35,6 +35,20 @@ Error explainAppendFailure(const std::optional<std::string>& state, const std::s
                "appending to " + name + ": event data is not valid JSON text (" + e.what() + ")");
 }
 
+// The event as a read of the store would return it.
+Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
+                  const std::string& type, const std::string& data, int64_t now) {
+  Event event;
+  event.id = EventId{stream, seq}.toString();
+  event.session_id = session_id;
+  event.stream_id = stream;
+  event.seq = seq;
+  event.type = type;
+  event.data = data;
+  event.created_at = store::fromUnixMillis(now);
+  return event;
+}
+
 }  // namespace
 
 int64_t Store::Impl::insertEvent(Connection& c, const std::string& session_id, StreamId stream,
@@ -69,15 +83,7 @@ Event Store::Impl::appendEvent(const std::string& session_id, StreamId stream,
     if (then_close) markStreamClosed(c, session_id, stream, *then_close, now);
   });
   ++appends;
-  Event event;
-  event.id = EventId{stream, seq}.toString();
-  event.session_id = session_id;
-  event.stream_id = stream;
-  event.seq = seq;
-  event.type = type;
-  event.data = data;
-  event.created_at = store::fromUnixMillis(now);
-  return event;
+  return storedEvent(session_id, stream, seq, type, data, now);
 }
 
 std::string Store::append(const std::string& session_id, StreamId stream, const std::string& type,
@@ -89,6 +95,21 @@ std::string Store::appendAndClose(const std::string& session_id, StreamId stream
                                   const std::string& type, const std::string& data,
                                   StreamState final_state) {
   return impl_->appendEvent(session_id, stream, type, data, final_state).id;
+}
+
+Event Store::openAndAnswer(const std::string& session_id, const std::string& request_ids_json,
+                           const std::string& type, const std::string& data) {
+  requireValidType(type);
+  const int64_t now = store::toUnixMillis(impl_->now());
+  StreamId stream = 0;
+  int64_t seq = 0;
+  impl_->writer->write([&](Connection& c) {
+    stream = Impl::insertRequestStream(c, session_id, request_ids_json, now);
+    seq = Impl::insertEvent(c, session_id, stream, type, data, now);
+    Impl::markStreamClosed(c, session_id, stream, StreamState::kCompleted, now);
+  });
+  ++impl_->appends;
+  return storedEvent(session_id, stream, seq, type, data, now);
 }
 
 Event Store::appendEvent(const std::string& session_id, StreamId stream, const std::string& type,

@@ -55,6 +55,9 @@ struct Store::Impl {
   // In a write transaction: appends an event and returns its seq (Store::append).
   static int64_t insertEvent(store::Connection& c, const std::string& session_id, StreamId stream,
                              const std::string& type, const std::string& data, int64_t now);
+  // In a write transaction: opens a request stream (Store::openRequestStream).
+  static StreamId insertRequestStream(store::Connection& c, const std::string& session_id,
+                                      const std::string& request_ids_json, int64_t now);
   // In a write transaction: closes a stream (Store::closeStream).
   static void markStreamClosed(store::Connection& c, const std::string& session_id,
                                StreamId stream, StreamState final_state, int64_t now);

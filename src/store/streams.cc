@@ -20,28 +20,32 @@ StreamId Store::standaloneStream(const std::string& session_id) const {
   });
 }
 
+StreamId Store::Impl::insertRequestStream(Connection& c, const std::string& session_id,
+                                          const std::string& request_ids_json, int64_t now) {
+  auto q = c.query(
+      "INSERT INTO streams (session_id, kind, request_ids, created_at) "
+      "SELECT id, 'request', ?, ? FROM sessions WHERE id = ?");
+  q->bind(1, request_ids_json);
+  q->bind(2, now);
+  q->bind(3, session_id);
+  int inserted = 0;
+  try {
+    inserted = q->exec();
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
+    throw Error(ErrorCode::kInvalidArgument,
+                "request ids of a new stream of session '" + session_id + "' must be a JSON array");
+  }
+  if (inserted == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+  return c.db().getLastInsertRowid();
+}
+
 StreamId Store::openRequestStream(const std::string& session_id,
                                   const std::string& request_ids_json) {
   StreamId id = 0;
   const int64_t now = store::toUnixMillis(impl_->now());
   impl_->writer->write([&](Connection& c) {
-    auto q = c.query(
-        "INSERT INTO streams (session_id, kind, request_ids, created_at) "
-        "SELECT id, 'request', ?, ? FROM sessions WHERE id = ?");
-    q->bind(1, request_ids_json);
-    q->bind(2, now);
-    q->bind(3, session_id);
-    int inserted = 0;
-    try {
-      inserted = q->exec();
-    } catch (const SQLite::Exception& e) {
-      if (e.getErrorCode() != SQLITE_CONSTRAINT) throw;
-      throw Error(ErrorCode::kInvalidArgument,
-                  "request ids of a new stream of session '" + session_id +
-                      "' must be a JSON array");
-    }
-    if (inserted == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
-    id = c.db().getLastInsertRowid();
+    id = Impl::insertRequestStream(c, session_id, request_ids_json, now);
   });
   return id;
 }

@@ -45,6 +45,14 @@ std::string Hub::publishAndClose(const std::string& session_id, StreamId stream,
   return id;
 }
 
+StreamId Hub::openAndAnswer(const std::string& session_id, const std::string& request_ids_json,
+                            const std::string& type, const std::string& data) {
+  Event event = store_.openAndAnswer(session_id, request_ids_json, type, data);
+  const StreamId stream = event.stream_id;
+  doorbells_->ring(session_id, {std::move(event), StreamState::kCompleted});
+  return stream;
+}
+
 int64_t Hub::broadcast(const std::string& type, const std::string& data) {
   const int64_t reached = store_.broadcast(type, data);
   doorbells_->ringAll();
