@@ -237,3 +237,31 @@ TEST_CASE("HttpServer::stop gives running calls its grace to commit their result
   CHECK(answers[2]["error"]["code"] == -32603);
   CHECK_THAT(answers[2]["error"]["message"].get<std::string>(), Catch::Contains("interrupted"));
 }
+
+TEST_CASE("a request answered at once, and a tool call answered within moments, cost one commit each") {
+  mcpkeep::StoreOptions options = mcpkeep::test::testOptions();
+  options.touch_interval = std::chrono::hours(1);  // no touch write in between
+  ServerFixture server(mcpkeep::test::testHttpOptions(), options);
+  McpClient client = server.client();
+  client.initialize();
+  client.request("ping");  // the session's first touch is written by now
+  const auto commits = [&] { return server.store.writeStats().commits; };
+
+  int64_t before = commits();
+  CHECK(client.request("ping").contains("result"));
+  CHECK(commits() - before == 1);
+
+  before = commits();
+  const json echoed = client.request("tools/call", {{"name", "echo"}, {"arguments", {{"message", "one"}}}});
+  CHECK(echoed["result"]["content"][0]["text"] == "one");
+  CHECK(commits() - before == 1);
+
+  // A tool that sends progress first has its stream opened first: the
+  // progress and the answer come on it, in order.
+  const auto reply = client.post({{"jsonrpc", "2.0"}, {"id", 9}, {"method", "tools/call"},
+                                  {"params", {{"name", "progress"}, {"arguments", {{"steps", 2}}},
+                                              {"_meta", {{"progressToken", "p"}}}}}});
+  REQUIRE(reply.events.size() >= 3);
+  CHECK(json::parse(reply.events[reply.events.size() - 3].data)["method"] == "notifications/progress");
+  CHECK(json::parse(reply.events.back().data)["result"]["content"][0]["text"] == "done");
+}
