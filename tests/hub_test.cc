@@ -46,6 +46,13 @@ std::vector<std::string> numbers(int from, int to) {
   return out;
 }
 
+// A hub whose watcher looks for other processes' writes every 20 ms.
+mcpkeep::HubOptions watchingOften() {
+  mcpkeep::HubOptions options;
+  options.poll_interval = 20ms;
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("a subscription replays stored events then delivers live ones with no gap or duplicate") {
@@ -173,9 +180,7 @@ TEST_CASE("shutdown wakes every waiting subscriber and ends it") {
 
 TEST_CASE("the hub's watcher rings for events, closed streams and deleted sessions of another process") {
   Fixture f;
-  mcpkeep::HubOptions options;
-  options.poll_interval = 20ms;
-  mcpkeep::Hub hub(f.store, options);
+  mcpkeep::Hub hub(f.store, watchingOften());
   // Another Store on the same file stands for another process: it rings no
   // doorbell of this hub. Subscribers do not poll: each wait below is ended
   // by the watcher's ring, or fails after 10 s.
@@ -264,9 +269,7 @@ TEST_CASE("publishers in this process and another, racing on one session's strea
   // from the store; out-of-order rings and seqs written elsewhere leave
   // holes the memory path must not paper over.
   Fixture f;
-  mcpkeep::HubOptions options;
-  options.poll_interval = 20ms;
-  mcpkeep::Hub hub(f.store, options);
+  mcpkeep::Hub hub(f.store, watchingOften());
   mcpkeep::Store other(f.path, mcpkeep::test::testOptions());
   constexpr int kStreams = 3;
   constexpr int kPerPublisher = 150;
