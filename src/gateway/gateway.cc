@@ -76,17 +76,9 @@ void Gateway::probe() {
 
 Dispatcher::Dispatch Gateway::Impl::initialize(const json& request) {
   const json& id = request.at("id");
-  const json* params = nullptr;
-  std::string error;
-  try {
-    params = &mcp::paramsOf(request);
-    if (!params->contains("protocolVersion") || !(*params)["protocolVersion"].is_string()) {
-      error = "initialize needs \"protocolVersion\", a string";
-    }
-  } catch (const mcp::RpcError& e) {
-    error = e.what();
-  }
-  if (!error.empty()) return {std::string(), 0, mcp::errorMessage(id, mcp::kInvalidParams, error)};
+  const mcp::InitializeParams checked = mcp::initializeParams(request);
+  if (!checked.params) return {std::string(), 0, checked.refusal};
+  const json* params = checked.params;
 
   std::shared_ptr<Link> link;
   json result;
@@ -107,7 +99,7 @@ Dispatcher::Dispatch Gateway::Impl::initialize(const json& request) {
         last_start_failure = why;
       }
       // The upstream's own refusal goes to the client as it is.
-      if (why.find("refused initialize") != std::string::npos) {
+      if (dynamic_cast<const UpstreamRefusal*>(&e)) {
         return {std::string(), 0, mcp::errorMessage(id, mcp::kInvalidParams, why)};
       }
       throw Error(ErrorCode::kUnavailable, why);

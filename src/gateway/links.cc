@@ -151,7 +151,7 @@ json Gateway::Impl::ask(const std::shared_ptr<Link>& link, const std::string& me
   if (!waiter->failure.empty()) throw UpstreamError(waiter->failure);
   const json& reply = *waiter->reply;
   if (reply.contains("error")) {
-    throw UpstreamError("upstream '" + name + "' refused " + method + ": " +
+    throw UpstreamRefusal("upstream '" + name + "' refused " + method + ": " +
                         reply["error"].value("message", reply["error"].dump()));
   }
   return reply.value("result", json::object());

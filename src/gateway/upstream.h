@@ -24,6 +24,12 @@ class UpstreamError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The upstream answered a request of the gateway's with a JSON-RPC error.
+class UpstreamRefusal : public UpstreamError {
+ public:
+  using UpstreamError::UpstreamError;
+};
+
 struct Receiver {
   // A message from the upstream.
   std::function<void(const nlohmann::json& message)> message;

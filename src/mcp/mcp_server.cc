@@ -124,21 +124,13 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
   const std::string request_ids = json::array({id}).dump();
 
   if (method == "initialize") {
-    const json* params = nullptr;
-    std::string error;
-    try {
-      params = &mcp::paramsOf(request);
-      if (!params->contains("protocolVersion") || !(*params)["protocolVersion"].is_string()) {
-        error = "initialize needs \"protocolVersion\", a string";
-      }
-    } catch (const RpcError& e) {
-      error = e.what();
-    }
-    if (!error.empty()) {
+    const mcp::InitializeParams checked = mcp::initializeParams(request);
+    if (!checked.params) {
       Dispatch refused;
-      refused.rejection = mcp::errorMessage(id, mcp::kInvalidParams, error);
+      refused.rejection = checked.refusal;
       return refused;
     }
+    const json* params = checked.params;
     const std::string version =
         mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>());
     const Session session = mcp::beginSession(s.store, *params, version);

@@ -12,6 +12,15 @@
 
 namespace mcpkeep::mcp {
 
+// The params of an `initialize` request, checked (an object with a string
+// "protocolVersion"); else the error message to refuse it with, as
+// Dispatch::rejection wants it.
+struct InitializeParams {
+  const nlohmann::json* params = nullptr;  // into the request
+  std::optional<nlohmann::json> refusal;   // set when params is null
+};
+InitializeParams initializeParams(const nlohmann::json& request);
+
 // Creates a session initialized at `version` with the client's capabilities
 // and info from the params of its `initialize`.
 Session beginSession(Store& store, const nlohmann::json& initialize_params, const std::string& version);
