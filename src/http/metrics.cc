@@ -1,17 +1,11 @@
 #include "http/metrics.h"
 
-#include <set>
 #include <sstream>
+
+#include "mcp/methods.h"
 
 namespace mcpkeep::http {
 namespace {
-
-// The methods MCP defines: a label value for each, so a client cannot grow
-// the series without bound.
-const std::set<std::string> kRpcMethods = {
-    "initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
-    "resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
-    "resources/unsubscribe", "completion/complete", "logging/setLevel"};
 
 class Writer {
  public:
@@ -57,7 +51,9 @@ void Metrics::request(const std::string& http_method, int status) {
 
 void Metrics::rpcRequest(const std::string& method) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ++rpc_requests_[kRpcMethods.count(method) ? method : "other"];
+  // A label value for each method MCP defines, so a client cannot grow the
+  // series without bound.
+  ++rpc_requests_[mcp::findMethod(method) ? method : "other"];
 }
 
 std::string Metrics::exposition(const Store& store, int connections) const {

@@ -6,6 +6,7 @@
 
 #include "mcp/mcp_server_impl.h"
 #include "mcp/protocol_version.h"
+#include "mcp/methods.h"
 #include "mcp/session_lifecycle.h"
 #include "mcp/uri_template.h"
 
@@ -91,29 +92,39 @@ int McpServer::notifyResourceUpdated(const std::string& uri) {
   return reached;
 }
 
-json McpServer::Impl::resultOf(const std::string& session_id, const std::string& method,
-                               const json& params) {
-  if (method == "ping") return json::object();
-  if (method == "tools/list") return listTools(params);
-  if (method == "prompts/list") return listPrompts(params);
-  if (method == "prompts/get") return getPrompt(params);
-  if (method == "resources/list") return listResources(params);
-  if (method == "resources/templates/list") return listTemplates(params);
-  if (method == "resources/read") return readResource(params);
-  if (method == "resources/subscribe") {
-    store.subscribeResource(session_id, mcp::requireUri(params, method));
-    return json::object();
+json McpServer::Impl::resultOf(const std::string& session_id, mcp::Method method,
+                               const std::string& name, const json& params) {
+  switch (method) {
+    case mcp::Method::kPing:
+      return json::object();
+    case mcp::Method::kToolsList:
+      return listTools(params);
+    case mcp::Method::kPromptsList:
+      return listPrompts(params);
+    case mcp::Method::kPromptsGet:
+      return getPrompt(params);
+    case mcp::Method::kResourcesList:
+      return listResources(params);
+    case mcp::Method::kResourcesTemplatesList:
+      return listTemplates(params);
+    case mcp::Method::kResourcesRead:
+      return readResource(params);
+    case mcp::Method::kResourcesSubscribe:
+      store.subscribeResource(session_id, mcp::requireUri(params, name));
+      return json::object();
+    case mcp::Method::kResourcesUnsubscribe:
+      store.unsubscribeResource(session_id, mcp::requireUri(params, name));
+      return json::object();
+    case mcp::Method::kCompletionComplete:
+      return complete(params);
+    case mcp::Method::kLoggingSetLevel:
+      setLevel(session_id, params);
+      return json::object();
+    case mcp::Method::kInitialize:
+    case mcp::Method::kToolsCall:
+      break;  // not answered at once (handleRequest)
   }
-  if (method == "resources/unsubscribe") {
-    store.unsubscribeResource(session_id, mcp::requireUri(params, method));
-    return json::object();
-  }
-  if (method == "completion/complete") return complete(params);
-  if (method == "logging/setLevel") {
-    setLevel(session_id, params);
-    return json::object();
-  }
-  throw RpcError(mcp::kMethodNotFound, "unknown method '" + method + "'");
+  throw std::logic_error(name + " is not answered at once");
 }
 
 McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
@@ -123,7 +134,8 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
   const json& id = request.at("id");
   const std::string request_ids = json::array({id}).dump();
 
-  if (method == "initialize") {
+  const std::optional<mcp::Method> known = mcp::findMethod(method);
+  if (known == mcp::Method::kInitialize) {
     const mcp::InitializeParams checked = mcp::initializeParams(request);
     if (!checked.params) {
       Dispatch refused;
@@ -139,7 +151,7 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
     return {session.id, stream, std::nullopt};
   }
 
-  if (method == "tools/call") {
+  if (known == mcp::Method::kToolsCall) {
     try {
       return {session_id, s.startToolCall(session_id, request_ids, id, mcp::paramsOf(request)), std::nullopt};
     } catch (const RpcError& e) {
@@ -152,7 +164,8 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
   // the client may send the request again) and leaves no stream.
   json message;
   try {
-    message = mcp::resultMessage(id, s.resultOf(session_id, method, mcp::paramsOf(request)));
+    if (!known) throw RpcError(mcp::kMethodNotFound, "unknown method '" + method + "'");
+    message = mcp::resultMessage(id, s.resultOf(session_id, *known, method, mcp::paramsOf(request)));
   } catch (const RpcError& e) {
     message = mcp::errorMessage(id, e.code(), e.what(), e.data());
   } catch (const Error&) {

@@ -22,6 +22,7 @@
 #include "mcp/completion.h"
 #include "mcp/json_rpc.h"
 #include "mcp/list_page.h"
+#include "mcp/methods.h"
 #include "mcp/prompts.h"
 #include "mcp/served_file.h"
 #include "mcp/resources.h"
@@ -66,8 +67,10 @@ struct McpServer::Impl {
   class Context;
 
   // The result of a request answered at once (all but initialize and
-  // tools/call); throws RpcError for the client's errors.
-  json resultOf(const std::string& session_id, const std::string& method, const json& params);
+  // tools/call; `name` is the method's, for messages); throws RpcError for
+  // the client's errors.
+  json resultOf(const std::string& session_id, mcp::Method method, const std::string& name,
+                const json& params);
 
   bool isStopping() {
     std::lock_guard<std::mutex> lock(mutex);
