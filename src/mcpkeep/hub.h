@@ -6,7 +6,8 @@
 // events are retained, and is told (Delivery::kGap) when it fell behind.
 //
 // Thread safety: Hub methods may be called from any thread. A Subscription is
-// used by one thread at a time. Destroy subscriptions before the Store.
+// used by one thread at a time. Destroy subscriptions, then the hub (its
+// watcher thread reads the store), before the Store.
 #pragma once
 
 #include <chrono>

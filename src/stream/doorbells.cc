@@ -102,24 +102,18 @@ std::shared_ptr<Bell> Doorbells::bellFor(const std::string& session_id) {
   return bell;
 }
 
+std::shared_ptr<Bell> Doorbells::find(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = bells_.find(session_id);
+  return it == bells_.end() ? nullptr : it->second.lock();
+}
+
 void Doorbells::ring(const std::string& session_id) {
-  std::shared_ptr<Bell> bell;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = bells_.find(session_id);
-    if (it != bells_.end()) bell = it->second.lock();
-  }
-  if (bell) bell->ring();
+  if (auto bell = find(session_id)) bell->ring();
 }
 
 void Doorbells::ring(const std::string& session_id, Published published) {
-  std::shared_ptr<Bell> bell;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = bells_.find(session_id);
-    if (it != bells_.end()) bell = it->second.lock();
-  }
-  if (bell) bell->ring(std::move(published));
+  if (auto bell = find(session_id)) bell->ring(std::move(published));
 }
 
 void Doorbells::ringAll() {

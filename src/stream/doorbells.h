@@ -2,8 +2,8 @@
 // plain ring says "something changed, read the store again", so a missed or
 // extra ring costs a query, never an event. A publish in this process rings
 // with the event it committed: the bell keeps the session's latest such
-// events, with contiguous seqs, so a subscriber that has read the store up
-// to a seq the kept ones continue takes what follows from memory instead.
+// events in seq order, so a subscriber that has read the store up to a seq
+// the kept ones continue without a hole takes what follows from memory.
 //
 // Thread safety: all methods may be called from any thread.
 #pragma once
@@ -70,7 +70,7 @@ class Bell {
   uint64_t rings_ = 0;
   std::map<uint64_t, std::function<void()>> listeners_;
   uint64_t next_listener_ = 1;
-  std::deque<Published> recent_;  // contiguous seqs, newest last
+  std::deque<Published> recent_;  // in seq order (with holes where others wrote)
   std::size_t recent_bytes_ = 0;
   uint64_t last_plain_ring_ = 0;  // rings_ at the last ring without an event
 
@@ -99,6 +99,9 @@ class Doorbells {
   const std::atomic<bool>& shutDownFlag() const { return shut_down_; }
 
  private:
+  // The session's bell if a subscriber holds one.
+  std::shared_ptr<Bell> find(const std::string& session_id);
+
   std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<Bell>> bells_;
   std::set<std::pair<std::string, int64_t>> disconnects_;
