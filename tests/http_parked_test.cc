@@ -161,3 +161,15 @@ TEST_CASE("stopping the server ends every parked stream with a retry hint and a 
   }
   stopper.join();
 }
+
+TEST_CASE("a parked stream delivers what another process appends to its session") {
+  ServerFixture server;
+  OpenStream stream(server);
+  REQUIRE(statusOf(stream.head) == 200);
+  // Another Store on the file stands for another process: only the hub's
+  // watcher can notice its commit.
+  mcpkeep::Store other(server.dir.file("server.db"), mcpkeep::test::testOptions());
+  other.append(stream.client.session_id, other.standaloneStream(stream.client.session_id), "message",
+               R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"from elsewhere"}})");
+  CHECK(!stream.http.readUntilFound("from elsewhere").empty());
+}
