@@ -106,6 +106,7 @@ TEST_CASE("/metrics counts requests, sessions, events, replays and commits in Pr
   CHECK(m.at("mcpkeep_events_replayed_total") == static_cast<double>(resumed.events.size()));
   CHECK(m.at("mcpkeep_events_appended_total") >= 5);  // initialize's answer, 3 progress, the result
   CHECK(m.at("mcpkeep_sse_streams_open") == 0);
+  CHECK(m.at("mcpkeep_sse_streams_parked") == 0);
   CHECK(m.at("mcpkeep_commits_total") >= 1);
   CHECK(m.at("mcpkeep_commit_seconds_count") == m.at("mcpkeep_commits_total"));
   CHECK(m.at("mcpkeep_commit_seconds_bucket{le=\"+Inf\"}") == m.at("mcpkeep_commits_total"));

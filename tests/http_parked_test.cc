@@ -93,6 +93,7 @@ TEST_CASE("idle GET streams far beyond max_connections each wait without a threa
   // A thread per stream would be 200 more; the pool's few come and go.
   CHECK(threadsOfThisProcess() - threads_before < 40);
   CHECK(gauge(server.http.port(), "mcpkeep_sse_streams_open") == kStreams);
+  CHECK(gauge(server.http.port(), "mcpkeep_sse_streams_parked") == kStreams);
   // Still answered: no connection slot is held by a waiting stream.
   CHECK(streams.front()->client.request("ping").contains("result"));
 

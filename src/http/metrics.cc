@@ -73,6 +73,8 @@ std::string Metrics::exposition(const Store& store, int connections) const {
   }
   w.metric("mcpkeep_connections", "gauge", "HTTP connections being served.", connections);
   w.metric("mcpkeep_sse_streams_open", "gauge", "SSE responses open now.", static_cast<double>(streams_open_));
+  w.metric("mcpkeep_sse_streams_parked", "gauge", "SSE responses open now that wait in the event loop, not on a thread.",
+           static_cast<double>(streams_parked_));
   w.metric("mcpkeep_sse_events_sent_total", "counter", "Events written to SSE streams.",
            static_cast<double>(events_sent_));
   w.metric("mcpkeep_replays_total", "counter", "Streams resumed with Last-Event-ID.", static_cast<double>(replays_));

@@ -36,16 +36,26 @@ class Metrics {
   // A gap (events deleted by retention) told to a resuming client.
   void gap() { ++gaps_; }
 
-  // Counts the SSE streams open while it lives.
-  class OpenStream {
+  // Holds one unit of a gauge while it lives.
+  class Count {
    public:
-    explicit OpenStream(Metrics& m) : m_(m) { ++m_.streams_open_; }
-    ~OpenStream() { --m_.streams_open_; }
-    OpenStream(const OpenStream&) = delete;
-    OpenStream& operator=(const OpenStream&) = delete;
+    explicit Count(std::atomic<int64_t>& gauge) : gauge_(gauge) { ++gauge_; }
+    ~Count() { --gauge_; }
+    Count(const Count&) = delete;
+    Count& operator=(const Count&) = delete;
 
    private:
-    Metrics& m_;
+    std::atomic<int64_t>& gauge_;
+  };
+  // Counts an SSE stream open (on a thread or parked).
+  class OpenStream : public Count {
+   public:
+    explicit OpenStream(Metrics& m) : Count(m.streams_open_) {}
+  };
+  // Counts an SSE stream waiting in the event loop rather than on a thread.
+  class ParkedStream : public Count {
+   public:
+    explicit ParkedStream(Metrics& m) : Count(m.streams_parked_) {}
   };
 
   // Everything, with the store's figures, in Prometheus text format.
@@ -57,7 +67,7 @@ class Metrics {
   std::map<std::pair<std::string, int>, int64_t> requests_;
   std::map<std::string, int64_t> rpc_requests_;
   std::atomic<int64_t> sessions_created_{0}, sessions_deleted_{0}, replays_{0}, events_sent_{0},
-      events_replayed_{0}, gaps_{0}, streams_open_{0};
+      events_replayed_{0}, gaps_{0}, streams_open_{0}, streams_parked_{0};
 };
 
 }  // namespace mcpkeep::http

@@ -22,9 +22,10 @@ namespace {
 
 // What a parked stream holds while it is open.
 struct ParkedHold {
-  ParkedHold(StreamSlots::Slot s, Metrics& metrics) : slot(std::move(s)), open(metrics) {}
+  ParkedHold(StreamSlots::Slot s, Metrics& metrics) : slot(std::move(s)), open(metrics), parked(metrics) {}
   StreamSlots::Slot slot;
   Metrics::OpenStream open;
+  Metrics::ParkedStream parked;
 };
 
 }  // namespace
