@@ -181,3 +181,21 @@ TEST_CASE("a parked stream delivers what another process appends to its session"
                R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"from elsewhere"}})");
   CHECK(!stream.http->readUntilFound("from elsewhere").empty());
 }
+
+TEST_CASE("a parked stream resumed far behind sends its whole backlog without waiting for news") {
+  ServerFixture server;
+  McpClient client = server.client();
+  client.initialize();
+  // Several times what the loop writes at once (64 KB), all stored before
+  // the resume: no publish rings while it is sent.
+  const std::string first = server.hub.publish(client.session_id, "message", R"({"n":0})");
+  const std::string chunk(16 << 10, 'x');
+  for (int n = 1; n <= 100; ++n) {
+    server.hub.publish(client.session_id, "message",
+                       json({{"n", n}, {"pad", chunk}}).dump());
+  }
+  RawHttp http(server.http.port());
+  REQUIRE(http.send(getStream(client.session_id, first)));
+  REQUIRE(statusOf(http.readHead()) == 200);
+  CHECK(!http.readUntilFound(R"({"n":100,)", 20s).empty());
+}

@@ -221,24 +221,40 @@ void ParkedStreams::adopt(std::unique_ptr<Stream> stream) {
 }
 
 void ParkedStreams::pump(Stream& s) {
-  if (s.ending) return;
-  std::string text;
-  bool end = false;
-  while (!end && s.unsent() + text.size() < kHighWater) {
-    const Delivery next = s.subscription.next(std::chrono::milliseconds(0));
-    const SseRelay::Next what = s.relay.take(next, s.subscription, text);
-    if (what == SseRelay::Next::kWait) break;
-    end = what == SseRelay::Next::kEnd;
+  const uint64_t key = s.key;
+  // Until the subscription has nothing more now, or the client is not
+  // taking what was written: a backlog (a long replay) goes out in
+  // kHighWater pieces while the socket takes them, with no ring needed.
+  for (;;) {
+    if (s.ending) return;
+    std::string text;
+    bool more = false;  // stopped for the high-water mark, not for lack of news
+    bool end = false;
+    for (;;) {
+      if (s.unsent() + text.size() >= kHighWater) {
+        more = true;
+        break;
+      }
+      const Delivery next = s.subscription.next(std::chrono::milliseconds(0));
+      const SseRelay::Next what = s.relay.take(next, s.subscription, text);
+      if (what == SseRelay::Next::kWait) break;
+      if (what == SseRelay::Next::kEnd) {
+        end = true;
+        break;
+      }
+    }
+    if (!text.empty()) {
+      appendChunk(s.out, text);
+      s.last_write = Clock::now();
+    }
+    if (end) {
+      s.out.append("0\r\n\r\n");
+      s.ending = true;
+    }
+    flush(s);
+    if (!streams_.count(key)) return;  // closed: the client is gone
+    if (!more || s.unsent() > 0) return;  // news, or EPOLLOUT, pumps again
   }
-  if (!text.empty()) {
-    appendChunk(s.out, text);
-    s.last_write = Clock::now();
-  }
-  if (end) {
-    s.out.append("0\r\n\r\n");
-    s.ending = true;
-  }
-  flush(s);
 }
 
 void ParkedStreams::flush(Stream& s) {
