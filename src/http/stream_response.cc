@@ -96,32 +96,34 @@ bool Endpoint::relay(std::ostream& out, Subscription& subscription, SseRelay& ss
     return static_cast<bool>(out);
   };
   try {
+    // Write on while more is ready; flush only before waiting, so a burst
+    // (the priming event and a quick response) goes out in one write.
+    std::chrono::milliseconds wait(0);
     for (;;) {
-      // Write on while more is ready; flush only before waiting, so a burst
-      // (the priming event and a quick response) goes out in one write.
-      Delivery next = subscription.next(std::chrono::milliseconds(0));
-      SseRelay::Next what = sse.take(next, subscription, text);
-      if (what == SseRelay::Next::kEnd) {
-        write();
-        return sse.streamEnded();
+      const Delivery next = subscription.next(wait);
+      const bool waited = wait.count() > 0;
+      wait = std::chrono::milliseconds(0);
+      switch (sse.take(next, subscription, text)) {
+        case SseRelay::Next::kEnd:
+          write();
+          return sse.streamEnded();
+        case SseRelay::Next::kMore:
+          continue;
+        case SseRelay::Next::kWait:
+          break;
       }
-      if (what == SseRelay::Next::kMore) continue;
-      if (!write()) return false;  // the client went away
+      // Idle: a keep-alive after a wait that brought nothing, or let go.
       const auto now = Clock::now();
       if (now >= sse.letGoAt()) {
         sse.letGo(text);
         write();
         return false;
       }
-      const auto wait = std::min<Clock::duration>(options_.keep_alive_interval, sse.letGoAt() - now);
-      next = subscription.next(std::chrono::duration_cast<std::chrono::milliseconds>(wait) +
-                               std::chrono::milliseconds(1));
-      what = sse.take(next, subscription, text);
-      if (what == SseRelay::Next::kEnd) {
-        write();
-        return sse.streamEnded();
-      }
-      if (what == SseRelay::Next::kWait && Clock::now() < sse.letGoAt()) sse.keepAlive(text);
+      if (waited) sse.keepAlive(text);
+      if (!write()) return false;  // the client went away
+      wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::min<Clock::duration>(options_.keep_alive_interval, sse.letGoAt() - now)) +
+             std::chrono::milliseconds(1);
     }
   } catch (const Poco::Exception&) {
     // The client went away mid-write; what it missed stays in the store.
