@@ -200,4 +200,8 @@ CREATE TRIGGER sessions_count_delete AFTER DELETE ON sessions
 BEGIN
   UPDATE counters SET value = value - 1 WHERE name = 'sessions';
 END;
-PRAGMA user_version = 6;
+CREATE TABLE request_state_key (
+  id  INTEGER PRIMARY KEY CHECK (id = 1),
+  key BLOB NOT NULL CHECK (length(key) = 32)
+);
+PRAGMA user_version = 7;

@@ -76,7 +76,7 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
       "DROP VIEW upstream_sessions_v; DROP TRIGGER sessions_delete_upstream_sessions; DROP TABLE upstream_sessions;"
       "DROP TRIGGER streams_close_upstream_requests; DROP TRIGGER streams_delete_upstream_requests;"
       "DROP TABLE upstream_requests;"
-      "DROP TRIGGER sessions_count_insert; DROP TRIGGER sessions_count_delete; DROP TABLE counters;"
+      "DROP TRIGGER sessions_count_insert; DROP TRIGGER sessions_count_delete; DROP TABLE counters; DROP TABLE request_state_key;"
       "PRAGMA user_version = 1;");
   INFO(undo.output);
   REQUIRE(undo.exit_code == 0);

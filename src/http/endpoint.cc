@@ -90,6 +90,10 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
   const std::string body = readBody(request, options_.guards);
   ConnectionGuard::requestReceived();
   const json message = mcp::parseBody(body);
+  if (isStateless(request, message)) {
+    postStateless(request, response, message);
+    return;
+  }
   const bool is_request = !message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest;
   if (is_request) options_.metrics->rpcRequest(message["method"].get<std::string>());
   if (is_request && message["method"] == "initialize") {

@@ -51,6 +51,15 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   void get(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   void remove(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
+  // ---- stateless_post.cc ----
+
+  // Whether a POST speaks the stateless era (2026-07-28): no session, and
+  // _meta naming a version, or that era's MCP-Protocol-Version, or
+  // server/discover.
+  static bool isStateless(const Poco::Net::HTTPServerRequest& request, const nlohmann::json& message);
+  void postStateless(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                     const nlohmann::json& message);
+
   void postBatch(const nlohmann::json& batch, const Session& session,
                  Poco::Net::HTTPServerResponse& response);
   // Answers the request whose stream is `stream`: as SSE, or as JSON in

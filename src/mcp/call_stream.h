@@ -51,6 +51,12 @@ class CallStream {
     hub_.publishAndClose(session_id_, stream_, "message", message);
   }
 
+  // The stream if it is open; 0 if not yet.
+  StreamId openedAs() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stream_;
+  }
+
   // Ends the stream without a response (a cancelled call).
   void close() { hub_.closeStream(session_id_, open()); }
 

@@ -15,8 +15,15 @@ constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
 constexpr int kInternalError = -32603;
-// MCP's code for resources/read of a URI no resource or template serves.
+// MCP's code for resources/read of a URI no resource or template serves
+// (protocol 2025-11-25 and earlier; 2026-07-28 answers kInvalidParams).
 constexpr int kResourceNotFound = -32002;
+// Protocol 2026-07-28's codes: HTTP headers that do not match the body; a
+// request that needs a client capability its _meta does not declare; a
+// protocol version the server does not serve.
+constexpr int kHeaderMismatch = -32020;
+constexpr int kMissingClientCapability = -32021;
+constexpr int kUnsupportedProtocolVersion = -32022;
 
 // A JSON-RPC error to answer with; `what()` is the message sent to the client.
 class RpcError : public std::runtime_error {

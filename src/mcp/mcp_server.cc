@@ -8,6 +8,7 @@
 #include "mcp/protocol_version.h"
 #include "mcp/methods.h"
 #include "mcp/session_lifecycle.h"
+#include "mcp/stateless_era.h"
 #include "mcp/uri_template.h"
 
 namespace mcpkeep {
@@ -16,14 +17,6 @@ using nlohmann::json;
 using mcp::RpcError;
 
 namespace mcp {
-
-// RFC 5424 levels, as MCP names them, least severe first.
-int logLevelIndex(const std::string& level) {
-  static const std::vector<std::string> levels = {"debug", "info",     "notice", "warning",
-                                                  "error", "critical", "alert",  "emergency"};
-  const auto it = std::find(levels.begin(), levels.end(), level);
-  return it == levels.end() ? -1 : static_cast<int>(it - levels.begin());
-}
 
 std::string requireUri(const json& params, const std::string& method) {
   const std::string& uri = requireString(params, "uri", method);
@@ -120,8 +113,11 @@ json McpServer::Impl::resultOf(const std::string& session_id, mcp::Method method
     case mcp::Method::kLoggingSetLevel:
       setLevel(session_id, params);
       return json::object();
+    case mcp::Method::kServerDiscover:
+      return discoverResult();
     case mcp::Method::kInitialize:
     case mcp::Method::kToolsCall:
+    case mcp::Method::kSubscriptionsListen:
       break;  // not answered at once (handleRequest)
   }
   throw std::logic_error(name + " is not answered at once");
@@ -130,11 +126,13 @@ json McpServer::Impl::resultOf(const std::string& session_id, mcp::Method method
 McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
   Impl& s = *impl_;
   s.serving = true;
+  if (session_id.empty() && mcp::carriesRequestMeta(request)) return s.handleStateless(request);
   const std::string method = request.at("method").get<std::string>();
   const json& id = request.at("id");
   const std::string request_ids = json::array({id}).dump();
 
-  const std::optional<mcp::Method> known = mcp::findMethod(method);
+  std::optional<mcp::Method> known = mcp::findMethod(method);
+  if (known && !mcp::inSessionEra(*known)) known.reset();  // a stateless-era method
   if (known == mcp::Method::kInitialize) {
     const mcp::InitializeParams checked = mcp::initializeParams(request);
     if (!checked.params) {
@@ -153,7 +151,8 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
 
   if (known == mcp::Method::kToolsCall) {
     try {
-      return {session_id, s.startToolCall(session_id, request_ids, id, mcp::paramsOf(request)), std::nullopt};
+      return {session_id, s.startToolCall(session_id, request_ids, id, mcp::paramsOf(request), mcp::Caller()),
+              std::nullopt};
     } catch (const RpcError& e) {
       const json refusal = mcp::errorMessage(id, e.code(), e.what(), e.data());
       return {session_id, s.hub.openAndAnswer(session_id, request_ids, "message", refusal.dump()), std::nullopt};
@@ -193,8 +192,26 @@ void McpServer::handleNotification(const std::string& session_id, const json& me
   if (call != impl_->calls.end()) call->second.cancelled->store(true);
 }
 
+void McpServer::abandon(const std::string& session_id, StreamId stream) {
+  Impl& s = *impl_;
+  if (s.listeners.remove(session_id, stream)) {
+    try {
+      s.hub.closeStream(session_id, stream);
+    } catch (const Error&) {
+      // Closed meanwhile, or the session is gone.
+    }
+    return;
+  }
+  // A tool call: closing its response is its cancellation (2026-07-28).
+  std::lock_guard<std::mutex> lock(s.mutex);
+  for (auto& [key, call] : s.calls) {
+    if (key.first == session_id && call.stream->openedAs() == stream) call.cancelled->store(true);
+  }
+}
+
 void McpServer::shutdown(std::chrono::milliseconds grace) {
   Impl& s = *impl_;
+  s.listeners.stop();
   std::vector<std::pair<std::string, Impl::Call>> unfinished;
   {
     std::unique_lock<std::mutex> lock(s.mutex);

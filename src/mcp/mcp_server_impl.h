@@ -22,18 +22,17 @@
 #include "mcp/completion.h"
 #include "mcp/json_rpc.h"
 #include "mcp/list_page.h"
+#include "mcp/listeners.h"
+#include "mcp/log_level.h"
 #include "mcp/methods.h"
 #include "mcp/prompts.h"
 #include "mcp/served_file.h"
+#include "mcp/request_state.h"
 #include "mcp/resources.h"
 
 namespace mcpkeep {
 
 namespace mcp {
-
-// The index of an RFC 5424 level as MCP names it ("debug" 0 ... "emergency"
-// 7), or -1 for another word.
-int logLevelIndex(const std::string& level);
 
 // The "uri" param of a resources/* request. Throws RpcError(kInvalidParams).
 std::string requireUri(const nlohmann::json& params, const std::string& method);
@@ -46,6 +45,30 @@ constexpr int kToolThreadIdleSeconds = 60;
 // answer (one commit) before it is opened alone (CallStream). Short beside
 // any network round trip; long beside a quick tool.
 constexpr std::chrono::milliseconds kAnswerWithin{5};
+
+// Who calls a tool, as the request's era says. A session's client: its
+// capabilities and log level are the session's. A stateless request
+// carries them, and the answers its client gave in earlier rounds.
+struct Caller {
+  bool stateless = false;
+  nlohmann::json capabilities = nlohmann::json::object();  // stateless
+  int log_level = -1;                                       // stateless; -1: no logs
+  nlohmann::json answers = nlohmann::json::object();       // stateless: inputResponses so far
+  std::string binding;  // stateless: the request a requestState is bound to
+};
+
+// Thrown through a stateless call's handler that asked for input its
+// client has not given yet: the call is answered "input_required". Not a
+// std::exception, so a handler's catch of std::exception lets it through.
+struct InputRequired {
+  nlohmann::json requests;  // key -> {method, params}
+};
+
+// Likewise, for a request that needs a capability the client's _meta does
+// not declare: the call is answered with kMissingClientCapability.
+struct CapabilityMissing {
+  std::string capability;
+};
 
 }  // namespace mcp
 
@@ -189,10 +212,27 @@ struct McpServer::Impl {
   // Starts the call; returns its stream once the tool has answered or
   // kAnswerWithin has passed (see CallStream).
   StreamId startToolCall(const std::string& session, const std::string& request_ids,
-                         const json& id, const json& params);
+                         const json& id, const json& params, const mcp::Caller& caller);
   void runToolCall(const std::string& session, mcp::CallStream& stream, const json& id,
                    const json& arguments, const Tool& tool, const json& progress_token,
-                   const std::shared_ptr<std::atomic<bool>>& cancelled);
+                   const std::shared_ptr<std::atomic<bool>>& cancelled, const mcp::Caller& caller);
+  // What the call's handler came to, as the call's response message.
+  json toolAnswer(const json& id, const json& arguments, const Tool& tool, Context& context,
+                  const mcp::Caller& caller);
+
+  // ---- The stateless era (stateless_requests.cc) ----
+
+  Dispatch handleStateless(const json& request);
+  // The session stateless requests are streamed in: made at the first one
+  // (and again if it expired), never named to a client.
+  std::string statelessSession();
+  void forgetStatelessSession(const std::string& id);
+  json discoverResult();
+  json serverInfoJson() const { return {{"name", info.name}, {"version", info.version}}; }
+  // The caller of a stateless tools/call: its _meta, and the answers of
+  // this round (inputResponses) and earlier ones (requestState, checked).
+  mcp::Caller statelessCaller(const json& params, const json& meta_capabilities, int log_level);
+  mcp::RequestStateSigner& signer();
 
   Hub& hub;
   Store& store;
@@ -211,6 +251,12 @@ struct McpServer::Impl {
   bool stopping = false;
   Poco::ThreadPool tool_threads;
   std::unique_ptr<mcp::ServedFile> file;  // the file is ours while it lives
+
+  std::mutex stateless_mutex;
+  std::string stateless_session;  // "" until the first stateless request
+  std::unique_ptr<mcp::RequestStateSigner> state_signer;  // made at first use
+  std::atomic<uint64_t> stateless_calls{0};  // keys `calls` (clients' ids may repeat)
+  mcp::Listeners listeners{hub};
 };
 
 }  // namespace mcpkeep

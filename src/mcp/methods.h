@@ -1,5 +1,6 @@
-// The requests an MCP client may send, each named once: McpServer
-// dispatches on Method, and the metrics label the methods findMethod knows.
+// The requests an MCP client may send, each named once with what the
+// protocol says of it: McpServer dispatches on Method, the HTTP endpoint
+// routes by era, and the metrics label the methods findMethod knows.
 #pragma once
 
 #include <optional>
@@ -10,6 +11,8 @@ namespace mcpkeep::mcp {
 enum class Method {
   kInitialize,
   kPing,
+  kServerDiscover,
+  kSubscriptionsListen,
   kToolsList,
   kToolsCall,
   kPromptsList,
@@ -25,5 +28,22 @@ enum class Method {
 
 // The method a request's "method" names; nullopt for one MCP does not define.
 std::optional<Method> findMethod(const std::string& name);
+
+// The method's name on the wire.
+const char* methodName(Method method);
+
+// Whether the session era (initialize, 2025-11-25 and before) serves it.
+bool inSessionEra(Method method);
+
+// Whether the stateless era (2026-07-28) serves it; the session-era methods
+// it removed (initialize, ping, logging/setLevel, resources/subscribe and
+// unsubscribe) are unknown methods there.
+bool inStatelessEra(Method method);
+
+// Stateless era: results that carry caching hints (ttlMs, cacheScope).
+bool isCacheable(Method method);
+
+// Stateless era: requests that may be answered "input_required" (MRTR).
+bool mayRequireInput(Method method);
 
 }  // namespace mcpkeep::mcp

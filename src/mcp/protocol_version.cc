@@ -24,4 +24,20 @@ std::string negotiateProtocolVersion(const std::string& requested) {
 
 bool primesStreams(const std::string& version) { return version >= "2025-11-25"; }
 
+const std::vector<std::string>& statelessProtocolVersions() {
+  static const std::vector<std::string> versions = {"2026-07-28"};
+  return versions;
+}
+
+bool isStatelessProtocolVersion(const std::string& version) {
+  const auto& all = statelessProtocolVersions();
+  return std::find(all.begin(), all.end(), version) != all.end();
+}
+
+std::vector<std::string> allProtocolVersions() {
+  std::vector<std::string> all = statelessProtocolVersions();
+  all.insert(all.end(), supportedProtocolVersions().begin(), supportedProtocolVersions().end());
+  return all;
+}
+
 }  // namespace mcpkeep::mcp

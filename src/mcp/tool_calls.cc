@@ -9,6 +9,7 @@
 
 #include "mcp/mcp_server_impl.h"
 #include "mcp/pool_task.h"
+#include "mcp/stateless_era.h"
 #include "mcp/tool_result.h"
 
 namespace mcpkeep {
@@ -19,12 +20,13 @@ using mcp::RpcError;
 class McpServer::Impl::Context : public ToolContext {
  public:
   Context(Impl& server, std::string session, mcp::CallStream& stream, json progress_token,
-          std::shared_ptr<std::atomic<bool>> cancelled)
+          std::shared_ptr<std::atomic<bool>> cancelled, const mcp::Caller& caller)
       : server_(server),
         session_(std::move(session)),
         stream_(stream),
         progress_token_(std::move(progress_token)),
-        cancelled_(std::move(cancelled)) {}
+        cancelled_(std::move(cancelled)),
+        caller_(caller) {}
 
   void progress(double progress, std::optional<double> total, const std::string& message) override {
     if (progress_token_.is_null()) return;
@@ -37,7 +39,8 @@ class McpServer::Impl::Context : public ToolContext {
   void log(const std::string& level, const json& data, const std::string& logger) override {
     const int index = mcp::logLevelIndex(level);
     if (index < 0) throw std::invalid_argument("unknown log level '" + level + "'");
-    if (index < server_.minimumLogLevel(session_)) return;
+    const int minimum = caller_.stateless ? caller_.log_level : server_.minimumLogLevel(session_);
+    if (minimum < 0 || index < minimum) return;
     json params = {{"level", level}, {"data", data}};
     if (!logger.empty()) params["logger"] = logger;
     send(mcp::notificationMessage("notifications/message", params));
@@ -47,14 +50,45 @@ class McpServer::Impl::Context : public ToolContext {
   const std::string& sessionId() const override { return session_; }
   void closeSseStream() override { server_.hub.disconnect(session_, stream_.open()); }
 
+  json clientCapabilities() const override {
+    if (caller_.stateless) return caller_.capabilities;
+    const auto session = server_.store.session(session_);
+    const json declared = json::parse(
+        session && session->client_capabilities ? *session->client_capabilities : "{}", nullptr, false);
+    return declared.is_object() ? declared : json::object();
+  }
+
+  std::map<std::string, json> requestInputs(const std::map<std::string, InputRequest>& requests) override {
+    std::map<std::string, json> results;
+    if (!caller_.stateless) {
+      for (const auto& [key, asked] : requests) results[key] = request(asked.method, asked.params, std::chrono::seconds(60));
+      return results;
+    }
+    json missing = json::object();
+    for (const auto& [key, asked] : requests) {
+      const std::string capability = mcp::requiredCapability(asked.method);
+      if (capability.empty()) throw std::invalid_argument("'" + asked.method + "' is not a request to the client");
+      if (!caller_.capabilities.contains(capability)) throw mcp::CapabilityMissing{capability};
+      if (const auto answer = caller_.answers.find(key); answer != caller_.answers.end()) {
+        results[key] = *answer;
+      } else {
+        missing[key] = {{"method", asked.method}, {"params", asked.params}};
+      }
+    }
+    if (!missing.empty()) throw mcp::InputRequired{std::move(missing)};
+    return results;
+  }
+
   json request(const std::string& method, const json& params,
                std::chrono::milliseconds timeout) override {
+    if (caller_.stateless) {
+      const std::string key = "input-" + std::to_string(++asked_);
+      return requestInputs({{key, InputRequest{method, params}}}).at(key);
+    }
     const std::string capability = mcp::requiredCapability(method);
     if (!capability.empty()) {
-      const auto session = server_.store.session(session_);
-      const json declared = json::parse(
-          session && session->client_capabilities ? *session->client_capabilities : "{}", nullptr, false);
-      if (!declared.is_object() || !declared.contains(capability)) {
+      const json declared = clientCapabilities();
+      if (!declared.contains(capability)) {
         throw ClientRequestError("the client did not declare the '" + capability +
                                  "' capability that " + method + " needs");
       }
@@ -106,10 +140,12 @@ class McpServer::Impl::Context : public ToolContext {
   mcp::CallStream& stream_;
   const json progress_token_;
   const std::shared_ptr<std::atomic<bool>> cancelled_;
+  const mcp::Caller& caller_;
+  int asked_ = 0;  // stateless: requests made so far, naming the next
 };
 
 StreamId McpServer::Impl::startToolCall(const std::string& session, const std::string& request_ids,
-                                        const json& id, const json& params) {
+                                        const json& id, const json& params, const mcp::Caller& caller) {
   const std::string& name = mcp::requireString(params, "name", "tools/call");
   json arguments = params.value("arguments", json::object());
   if (!arguments.is_object()) {
@@ -127,12 +163,18 @@ StreamId McpServer::Impl::startToolCall(const std::string& session, const std::s
     const auto tool = tools.find(name);
     if (tool == tools.end()) throw RpcError(mcp::kInvalidParams, "unknown tool '" + name + "'");
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
-    const auto key = std::make_pair(session, id.dump());
+    // A stateless call's id is not unique in its session: many clients share it.
+    const auto key = std::make_pair(session, caller.stateless ? "#" + std::to_string(++stateless_calls) : id.dump());
     calls[key] = Call{cancelled, stream, id};  // the task erases it, after this lock is released
     try {
       mcp::startOnPool(tool_threads, [this, session, stream, id, arguments = std::move(arguments),
-                                      tool = tool->second, progress_token, cancelled] {
-        runToolCall(session, *stream, id, arguments, tool, progress_token, cancelled);
+                                      tool = tool->second, progress_token, cancelled, caller, key] {
+        runToolCall(session, *stream, id, arguments, tool, progress_token, cancelled, caller);
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          calls.erase(key);
+        }
+        calls_ended.notify_all();
       });
     } catch (const Poco::NoThreadAvailableException&) {
       calls.erase(key);
@@ -142,21 +184,40 @@ StreamId McpServer::Impl::startToolCall(const std::string& session, const std::s
   return stream->await(mcp::kAnswerWithin);
 }
 
-void McpServer::Impl::runToolCall(const std::string& session, mcp::CallStream& stream, const json& id,
-                                  const json& arguments, const Tool& tool,
-                                  const json& progress_token,
-                                  const std::shared_ptr<std::atomic<bool>>& cancelled) {
-  Context context(*this, session, stream, progress_token, cancelled);
+json McpServer::Impl::toolAnswer(const json& id, const json& arguments, const Tool& tool, Context& context,
+                                  const mcp::Caller& caller) {
   json result;
   if (auto invalid = mcp::argumentsError(tool, arguments)) {
     result = std::move(*invalid);
   } else {
     try {
       result = mcp::toolResult(tool, tool.handler(arguments, context));
+    } catch (const mcp::InputRequired& asked) {
+      // The answers so far go with the state, so the next round has them all.
+      json input_required = {{"resultType", "input_required"},
+                             {"inputRequests", asked.requests},
+                             {"requestState", signer().sign({{"answers", caller.answers}}, caller.binding)}};
+      return mcp::resultMessage(id, mcp::statelessResult(std::move(input_required), mcp::Method::kToolsCall,
+                                                         serverInfoJson()));
+    } catch (const mcp::CapabilityMissing& missing) {
+      return mcp::errorMessage(id, mcp::kMissingClientCapability,
+                               "this tool needs the client capability '" + missing.capability +
+                                   "', which the request's _meta does not declare",
+                               {{"requiredCapabilities", {{missing.capability, json::object()}}}});
     } catch (const std::exception& e) {
       result = mcp::toolError(e.what());
     }
   }
+  if (caller.stateless) result = mcp::statelessResult(std::move(result), mcp::Method::kToolsCall, serverInfoJson());
+  return mcp::resultMessage(id, result);
+}
+
+void McpServer::Impl::runToolCall(const std::string& session, mcp::CallStream& stream, const json& id,
+                                  const json& arguments, const Tool& tool,
+                                  const json& progress_token,
+                                  const std::shared_ptr<std::atomic<bool>>& cancelled, const mcp::Caller& caller) {
+  Context context(*this, session, stream, progress_token, cancelled, caller);
+  const json answer = toolAnswer(id, arguments, tool, context, caller);
   // A storage fault (disk full, an I/O error, a lock held too long) may
   // clear, and the client is waiting for this answer: retry it for a while
   // rather than drop it. Other errors mean the session was deleted
@@ -174,7 +235,7 @@ void McpServer::Impl::runToolCall(const std::string& session, mcp::CallStream& s
       } else if (cancelled->load()) {
         stream.close();
       } else {
-        stream.answer(mcp::resultMessage(id, result).dump());
+        stream.answer(answer.dump());
       }
       break;
     } catch (const Error& e) {
@@ -184,11 +245,6 @@ void McpServer::Impl::runToolCall(const std::string& session, mcp::CallStream& s
     }
     std::this_thread::sleep_for(pause);
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    calls.erase(std::make_pair(session, id.dump()));
-  }
-  calls_ended.notify_all();
 }
 
 }  // namespace mcpkeep

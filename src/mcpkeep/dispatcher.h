@@ -34,7 +34,9 @@ class Dispatcher {
   virtual Hub& hub() = 0;
 
   // Handles one JSON-RPC request of `session_id`. `initialize` creates the
-  // session (any `session_id` is ignored). Opens the request's stream and
+  // session (any `session_id` is ignored). With no session and a request
+  // carrying protocol 2026-07-28's _meta, a stateless request
+  // (servesStateless()): the Dispatch names the session its stream is in. Opens the request's stream and
   // answers on it, now or later. Protocol errors are answered on the stream
   // too. Throws mcpkeep::Error only when the store fails (e.g. kNotFound
   // for an unknown session).
@@ -42,6 +44,19 @@ class Dispatcher {
 
   // Handles a notification or a response from the client.
   virtual void handleNotification(const std::string& session_id, const nlohmann::json& message) = 0;
+
+  // The client of a stateless request (protocol 2026-07-28, no session of
+  // its own) closed its response before the stream ended: closing it is
+  // the request's cancellation there. `stream` is what handleRequest gave.
+  virtual void abandon(const std::string& session_id, StreamId stream) {
+    (void)session_id;
+    (void)stream;
+  }
+
+  // Whether it answers stateless requests (protocol 2026-07-28: _meta
+  // instead of a session). When not, the transport refuses them in a way
+  // clients read as "fall back to initialize".
+  virtual bool servesStateless() const { return false; }
 
   // Ends the session (the client's DELETE) with what it holds. False when
   // there was none.

@@ -31,7 +31,22 @@ class ClientRequestError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A request to the client, for ToolContext::requestInputs.
+struct InputRequest {
+  std::string method;  // sampling/createMessage, elicitation/create or roots/list
+  nlohmann::json params = nlohmann::json::object();
+};
+
 // What a tool handler gets besides its arguments. Valid during the call.
+//
+// A call comes from one of two eras. A session's client (protocol
+// 2025-11-25 and before) is sent requests on the call's stream and the
+// handler waits for the answers. A stateless request (2026-07-28) cannot be
+// sent requests: a handler that asks the client for something ends there,
+// the client gets an "input_required" result naming what is asked and
+// sends the call again with the answers, and the handler runs again from
+// its start, this time getting them. So in that era a handler runs once per
+// round: ask before doing what must not be done twice.
 class ToolContext {
  public:
   virtual ~ToolContext() = default;
@@ -43,7 +58,7 @@ class ToolContext {
 
   // Sends notifications/message at `level` (debug, info, notice, warning,
   // error, critical, alert, emergency) when the session's logging/setLevel
-  // lets it through.
+  // (a stateless request: its _meta logLevel; none, no logs) lets it through.
   virtual void log(const std::string& level, const nlohmann::json& data,
                    const std::string& logger = std::string()) = 0;
 
@@ -71,6 +86,21 @@ class ToolContext {
   // for roots/list: from the store, so it holds after a restart).
   virtual nlohmann::json request(const std::string& method, const nlohmann::json& params,
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60)) = 0;
+
+  // Several requests to the client, each under a key of the handler's
+  // choosing; returns their results by key. A session's client is sent
+  // them one after another, as by request(). A stateless request's client
+  // is sent them together in one "input_required" result (with a signed
+  // requestState carrying the answers of earlier rounds), and the handler's
+  // next run gets them. A stateless client that did not declare a
+  // capability a request needs gets the MissingRequiredClientCapability
+  // error (-32021) as the call's answer. request() in that era names its
+  // request by the order it is asked in.
+  virtual std::map<std::string, nlohmann::json> requestInputs(const std::map<std::string, InputRequest>& requests) = 0;
+
+  // The capabilities the client declared (its initialize, or the stateless
+  // request's _meta).
+  virtual nlohmann::json clientCapabilities() const = 0;
 
   // The three requests MCP defines, through request().
   nlohmann::json createMessage(const nlohmann::json& params) {
@@ -217,6 +247,10 @@ class McpServer : public Dispatcher {
 
   bool endSession(const std::string& session_id) override;
 
+  // A stateless request's client went away: a subscriptions/listen ends, a
+  // tool call is cancelled.
+  void abandon(const std::string& session_id, StreamId stream) override;
+
   // Stops taking tool calls and gives those running up to `grace` to
   // finish: their results are committed (a client that resumes its stream,
   // after a restart too, gets them). Calls still running then are
@@ -227,6 +261,8 @@ class McpServer : public Dispatcher {
   void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(0)) override;
 
   Hub& hub() override;
+
+  bool servesStateless() const override { return true; }
 
   // Where clients reach this server (HttpServer::start sets it), named to a
   // second server refused on the same file.

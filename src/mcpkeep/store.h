@@ -125,6 +125,10 @@ class Store {
   // million sessions on file.
   int64_t sessionCount() const;
 
+  // The file's 32 random bytes that sign and check requestState (protocol
+  // 2026-07-28); the same for every process and restart on the file.
+  std::string requestStateKey() const;
+
   // All sessions, oldest first.
   std::vector<Session> sessions() const;
 

@@ -164,6 +164,15 @@ int64_t Store::sessionCount() const {
   });
 }
 
+std::string Store::requestStateKey() const {
+  return impl_->read("reading the requestState key", [](Connection& c) {
+    auto q = c.query("SELECT key FROM request_state_key WHERE id = 1");
+    if (!q->executeStep()) throw Error(ErrorCode::kInternal, "the requestState key is missing");
+    const SQLite::Column key = q->getColumn(0);
+    return std::string(static_cast<const char*>(key.getBlob()), static_cast<std::size_t>(key.getBytes()));
+  });
+}
+
 std::vector<Session> Store::sessions() const {
   return impl_->read("listing sessions", [](Connection& c) {
     std::vector<Session> all;

@@ -22,6 +22,7 @@
 #include <mcpkeep/http_server.h>
 #include <mcpkeep/mcp_server.h>
 
+#include "stateless_fixture.h"
 #include "stdio_transport.h"
 
 namespace {
@@ -271,6 +272,7 @@ int serveStdio() {
     mcpkeep::Hub hub(store);
     mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
     addFixtureTools(server);
+    mcpkeep::test::addStatelessFixtureTools(server);
     addFixturePrompts(server);
     addFixtureResources(server);
     status = mcpkeep::test::serveStdio(server);
@@ -302,6 +304,7 @@ int main(int argc, char** argv) {
   mcpkeep::Hub hub(store);
   mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
   addFixtureTools(server);
+  mcpkeep::test::addStatelessFixtureTools(server);
   addFixturePrompts(server);
   addFixtureResources(server);
   mcpkeep::HttpOptions options;

@@ -1,0 +1,165 @@
+// A POST of the stateless era (protocol 2026-07-28): no session; the
+// request's _meta says who asks, its headers mirror its body (checked:
+// SEP-2243), and it is answered on its own, as one JSON object or, when
+// notifications come first (progress, logs, a listen stream), as SSE.
+#include <Poco/Base64Decoder.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <sstream>
+
+#include "http/endpoint.h"
+#include "http/http_error.h"
+#include "mcp/json_rpc.h"
+#include "mcp/protocol_version.h"
+#include "mcp/stateless_era.h"
+
+namespace mcpkeep::http {
+
+using nlohmann::json;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+namespace {
+
+// A header value as sent, or decoded from the "=?base64?...?=" form
+// clients use for values that are not plain ASCII.
+std::string headerValue(const std::string& raw) {
+  static const std::string kOpen = "=?base64?", kClose = "?=";
+  if (raw.size() < kOpen.size() + kClose.size() || raw.compare(0, kOpen.size(), kOpen) != 0 ||
+      raw.compare(raw.size() - kClose.size(), kClose.size(), kClose) != 0) {
+    return raw;
+  }
+  std::istringstream in(raw.substr(kOpen.size(), raw.size() - kOpen.size() - kClose.size()));
+  Poco::Base64Decoder decoder(in);
+  return std::string((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+}
+
+// The HTTP status of a stateless error answer.
+int statusOf(int rpc_code) {
+  switch (rpc_code) {
+    case mcp::kMethodNotFound:
+      return 404;
+    case mcp::kParseError:
+    case mcp::kInvalidRequest:
+    case mcp::kInvalidParams:
+    case mcp::kHeaderMismatch:
+    case mcp::kMissingClientCapability:
+    case mcp::kUnsupportedProtocolVersion:
+      return 400;
+    default:
+      return 200;
+  }
+}
+
+[[noreturn]] void mismatch(const std::string& what) { throw mcp::RpcError(mcp::kHeaderMismatch, "header mismatch: " + what); }
+
+// SEP-2243: MCP-Protocol-Version, Mcp-Method and (for the methods that
+// name something) Mcp-Name must be sent and match the body.
+// Checked before _meta is (a mismatch is named as one, whatever the version).
+void checkVersionHeader(const HTTPServerRequest& request, const json& message) {
+  if (!request.has("MCP-Protocol-Version")) mismatch("the MCP-Protocol-Version header is missing");
+  const json& params = message.value("params", json::object());
+  if (!params.is_object() || !params.contains("_meta") || !params["_meta"].is_object()) return;
+  const auto version = params["_meta"].find(mcp::kProtocolVersionKey);
+  if (version == params["_meta"].end() || !version->is_string()) return;
+  if (request.get("MCP-Protocol-Version") != version->get<std::string>()) {
+    mismatch("MCP-Protocol-Version header '" + request.get("MCP-Protocol-Version") + "' differs from _meta's '" +
+             version->get<std::string>() + "'");
+  }
+}
+
+void checkMirroredHeaders(const HTTPServerRequest& request, const json& message) {
+  const std::string method = message["method"].get<std::string>();
+  if (!request.has("Mcp-Method")) mismatch("the Mcp-Method header is missing");
+  if (request.get("Mcp-Method") != method) {
+    mismatch("Mcp-Method header '" + request.get("Mcp-Method") + "' differs from the body's '" + method + "'");
+  }
+  const char* named = method == "tools/call" || method == "prompts/get" ? "name"
+                      : method == "resources/read"                      ? "uri"
+                                                                        : nullptr;
+  if (!named) return;
+  const json& params = message["params"];
+  if (!params.contains(named) || !params[named].is_string()) return;  // the answerer names that error
+  if (!request.has("Mcp-Name")) mismatch("the Mcp-Name header is missing");
+  const std::string name = headerValue(request.get("Mcp-Name"));
+  if (name != params[named].get<std::string>()) {
+    mismatch("Mcp-Name header '" + name + "' differs from the body's params." + named);
+  }
+}
+
+}  // namespace
+
+bool Endpoint::isStateless(const HTTPServerRequest& request, const json& message) {
+  if (request.has("Mcp-Session-Id") || !message.is_object()) return false;
+  return mcp::carriesRequestMeta(message) ||
+         mcp::isStatelessProtocolVersion(request.get("MCP-Protocol-Version", "")) ||
+         message.value("method", "") == "server/discover";
+}
+
+void Endpoint::postStateless(HTTPServerRequest& request, HTTPServerResponse& response, const json& message) {
+  if (mcp::classify(message) != mcp::MessageKind::kRequest) {
+    // No notification is defined for this era over HTTP (closing a response
+    // cancels its request); accepted and ignored.
+    response.setStatusAndReason(HTTPServerResponse::HTTP_ACCEPTED);
+    response.setContentLength(0);
+    response.send();
+    return;
+  }
+  const json& id = message["id"];
+  if (!answerer_.servesStateless()) {
+    // Not a modern error: clients probing for 2026-07-28 fall back to initialize.
+    sendJson(response, 400, mcp::errorMessage(id, kServerError, "Mcp-Session-Id header required (send initialize first)"));
+    return;
+  }
+  options_.metrics->rpcRequest(message["method"].get<std::string>());
+  try {
+    checkVersionHeader(request, message);
+    mcp::readRequestMeta(message);
+    checkMirroredHeaders(request, message);
+  } catch (const mcp::RpcError& e) {
+    sendJson(response, statusOf(e.code()), mcp::errorMessage(id, e.code(), e.what(), e.data()));
+    return;
+  }
+  const Dispatcher::Dispatch dispatch = answerer_.handleRequest(std::string(), message);
+  Subscription subscription = answerer_.hub().follow(dispatch.session_id, dispatch.stream);
+  if (options_.json_responses) {
+    const std::optional<json> reply = awaitResponse(subscription);
+    if (!reply) throw HttpError(503, kServerError, "the request was ended before it was answered");
+    sendJson(response, reply->contains("error") ? statusOf((*reply)["error"].value("code", 0)) : 200, *reply);
+    return;
+  }
+  // One JSON answer when the response comes first; SSE when anything comes
+  // before it, or nothing comes for a keep-alive interval.
+  const Delivery first = subscription.next(options_.keep_alive_interval);
+  if (first.kind == Delivery::Kind::kEvent) {
+    json reply = json::parse(first.event.data, nullptr, false);
+    if (reply.is_object() && reply.contains("id") && !reply.contains("method")) {
+      sendJson(response, reply.contains("error") ? statusOf(reply["error"].value("code", 0)) : 200, reply);
+      return;
+    }
+  }
+  if (first.kind == Delivery::Kind::kShutdown) {
+    throw HttpError(503, kServerError, "the server is shutting down");
+  }
+  response.setStatusAndReason(HTTPServerResponse::HTTP_OK);
+  response.setContentType("text/event-stream");
+  response.set("Cache-Control", "no-cache");
+  response.set("X-Accel-Buffering", "no");
+  response.setChunkedTransferEncoding(true);
+  std::ostream& out = response.send();
+  const Metrics::OpenStream open(*options_.metrics);
+  SseRelay sse(relaySettings(), false, false, false);
+  std::string text;
+  bool ended = false;
+  if (first.kind != Delivery::Kind::kTimeout) ended = sse.take(first, subscription, text) == SseRelay::Next::kEnd;
+  try {
+    out << text;
+    out.flush();
+  } catch (const std::exception&) {
+    ended = false;
+  }
+  if (!ended && !relay(out, subscription, sse)) answerer_.abandon(dispatch.session_id, dispatch.stream);
+}
+
+}  // namespace mcpkeep::http

@@ -1,0 +1,127 @@
+// The stateless era (protocol 2026-07-28): requests that carry their
+// protocol version and client capabilities in _meta and belong to no
+// session. Each is still answered through the store, on a request stream of
+// one session this server keeps for them (never named to a client), so
+// commit-before-send holds and shutdown answers what is in flight; no one
+// resumes those streams.
+#include "mcp/mcp_server_impl.h"
+#include "mcp/protocol_version.h"
+#include "mcp/stateless_era.h"
+
+namespace mcpkeep {
+
+using nlohmann::json;
+using mcp::RpcError;
+
+std::string McpServer::Impl::statelessSession() {
+  std::lock_guard<std::mutex> lock(stateless_mutex);
+  if (stateless_session.empty()) {
+    const Session session = store.createSession();
+    store.markInitialized(session.id, mcp::statelessProtocolVersions().front(), "{}",
+                          json{{"name", "stateless requests"}, {"version", info.version}}.dump());
+    stateless_session = session.id;
+  } else {
+    store.touchSession(stateless_session);  // kept from idle expiry while in use
+  }
+  return stateless_session;
+}
+
+void McpServer::Impl::forgetStatelessSession(const std::string& id) {
+  std::lock_guard<std::mutex> lock(stateless_mutex);
+  if (stateless_session == id) stateless_session.clear();
+}
+
+mcp::RequestStateSigner& McpServer::Impl::signer() {
+  std::lock_guard<std::mutex> lock(stateless_mutex);
+  if (!state_signer) state_signer = std::make_unique<mcp::RequestStateSigner>(store.requestStateKey());
+  return *state_signer;
+}
+
+json McpServer::Impl::discoverResult() {
+  json capabilities = initializeResult(mcp::statelessProtocolVersions().front())["capabilities"];
+  // Resource updates come through subscriptions/listen in this era.
+  if (capabilities.contains("resources")) capabilities["resources"].erase("subscribe");
+  json result = {{"supportedVersions", mcp::allProtocolVersions()}, {"capabilities", std::move(capabilities)}};
+  if (!info.instructions.empty()) result["instructions"] = info.instructions;
+  return result;
+}
+
+mcp::Caller McpServer::Impl::statelessCaller(const json& params, const json& capabilities, int log_level) {
+  mcp::Caller caller;
+  caller.stateless = true;
+  caller.capabilities = capabilities;
+  caller.log_level = log_level;
+  caller.binding = "tools/call\n" + params.value("name", std::string()) + "\n" +
+                   params.value("arguments", json::object()).dump();
+  if (const auto state = params.find("requestState"); state != params.end()) {
+    if (!state->is_string()) throw RpcError(mcp::kInvalidParams, "\"requestState\" must be a string");
+    json payload = signer().verify(state->get<std::string>(), caller.binding);
+    if (payload.contains("answers") && payload["answers"].is_object()) caller.answers = std::move(payload["answers"]);
+  }
+  if (const auto responses = params.find("inputResponses"); responses != params.end()) {
+    if (!responses->is_object()) throw RpcError(mcp::kInvalidParams, "\"inputResponses\" must be an object");
+    for (const auto& [key, response] : responses->items()) {
+      if (!response.is_object()) {
+        throw RpcError(mcp::kInvalidParams, "inputResponses." + key + " must be an object (the request's result)");
+      }
+      caller.answers[key] = response;
+    }
+  }
+  return caller;
+}
+
+McpServer::Dispatch McpServer::Impl::handleStateless(const json& request) {
+  const json& id = request.at("id");
+  const std::string request_ids = json::array({id}).dump();
+  for (int attempt = 0;; ++attempt) {
+    const std::string session = statelessSession();
+    try {
+      json message;
+      try {
+        const mcp::RequestMeta meta = mcp::readRequestMeta(request);
+        const std::string name = request.at("method").get<std::string>();
+        const std::optional<mcp::Method> method = mcp::findMethod(name);
+        if (!method || !mcp::inStatelessEra(*method)) {
+          throw RpcError(mcp::kMethodNotFound, "unknown method '" + name + "' (protocol " + meta.protocol_version + ")");
+        }
+        const json& params = mcp::paramsOf(request);
+        if (*method == mcp::Method::kToolsCall) {
+          const mcp::Caller caller = statelessCaller(params, meta.client_capabilities, meta.log_level);
+          return {session, startToolCall(session, request_ids, id, params, caller), std::nullopt};
+        }
+        if (*method == mcp::Method::kSubscriptionsListen) {
+          mcp::ListenFilter filter = mcp::ListenFilter::fromParams(params);
+          const json acknowledged =
+              mcp::notificationMessage("notifications/subscriptions/acknowledged",
+                                       {{"_meta", {{mcp::kSubscriptionIdKey, id}}}, {"notifications", filter.toJson()}});
+          const StreamId stream = store.openRequestStream(session, request_ids);
+          listeners.add(session, stream, id, std::move(filter));  // before the ack: nothing after it is missed
+          hub.publish(session, stream, "message", acknowledged.dump());
+          return {session, stream, std::nullopt};
+        }
+        json result;
+        try {
+          result = resultOf(session, *method, name, params);
+        } catch (const RpcError& e) {
+          // This era names an unknown resource with invalid params (SEP-2164).
+          if (e.code() != mcp::kResourceNotFound) throw;
+          throw RpcError(mcp::kInvalidParams, e.what(), {{"uri", params.value("uri", std::string())}});
+        }
+        message = mcp::resultMessage(id, mcp::statelessResult(std::move(result), *method, serverInfoJson()));
+      } catch (const RpcError& e) {
+        message = mcp::errorMessage(id, e.code(), e.what(), e.data());
+      } catch (const Error&) {
+        throw;
+      } catch (const std::exception& e) {
+        message = mcp::errorMessage(id, mcp::kInternalError, std::string("request failed: ") + e.what());
+      }
+      return {session, hub.openAndAnswer(session, request_ids, "message", message.dump()), std::nullopt};
+    } catch (const Error& e) {
+      // The session expired (idle) or was deleted by hand: make it anew, once.
+      if (e.code() != ErrorCode::kNotFound || attempt > 0) throw;
+      forgetStatelessSession(session);
+    }
+  }
+}
+
+}  // namespace mcpkeep
