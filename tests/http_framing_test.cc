@@ -135,7 +135,7 @@ TEST_CASE("a request answered before its body is read never runs the body as a r
        {{"Content-Type", "application/json"}, {"Accept", "application/json"},
         {"Authorization", std::string("Bearer ") + kToken}}, 406},
       {"Content-Type not JSON (415)", "POST", "/mcp", with(mcp, {{"Content-Type", "text/plain"}}), 415},
-      {"GET without a session id (400)", "GET", "/mcp", get, 400},
+      {"GET without a session id (405)", "GET", "/mcp", get, 405},
       {"GET with a malformed session id (400)", "GET", "/mcp", with(get, {{"Mcp-Session-Id", std::string(200, 'a')}}), 400},
       {"GET with an unsupported protocol version (400)", "GET", "/mcp",
        with(get_session, {{"MCP-Protocol-Version", "1999-01-01"}}), 400},

@@ -74,3 +74,16 @@ TEST_CASE("each broken rule is reported with where it is broken") {
 TEST_CASE("a schema that refers to itself endlessly is refused, not followed forever") {
   CHECK_THAT(schemaProblem({{"$ref", "#"}}, 1), Catch::Contains("too deeply"));
 }
+
+TEST_CASE("if/then/else: then applies where if holds, else where it does not") {
+  const json contact = json::parse(R"({
+    "type": "object",
+    "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+    "then": {"required": ["phone"]},
+    "else": {"required": ["email"]}
+  })");
+  CHECK(schemaProblem(contact, json::parse(R"({"contactMethod": "phone", "phone": "1"})")) == "");
+  CHECK(schemaProblem(contact, json::parse(R"({"email": "a@b"})")) == "");
+  CHECK(schemaProblem(contact, json::parse(R"({"contactMethod": "phone", "email": "a@b"})")) != "");
+  CHECK(schemaProblem(contact, json::parse(R"({"contactMethod": "email", "phone": "1"})")) != "");
+}

@@ -218,9 +218,20 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   }
 }
 
+// GET and DELETE belong to the session era; without a session they are
+// 2026-07-28 traffic, which has neither.
+void Endpoint::refuseWithoutSession(const HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (request.has("Mcp-Session-Id") || !answerer_.servesStateless()) return;
+  response.set("Allow", "POST, OPTIONS");
+  throw HttpError(405, kServerError,
+                  request.getMethod() + " needs an Mcp-Session-Id (a session from initialize); protocol "
+                  "2026-07-28 has no sessions and no GET stream");
+}
+
 void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
   ConnectionGuard::requestReceived();
   checkAccept(request, {"text/event-stream"});
+  refuseWithoutSession(request, response);
   const Session session = requireSession(request);
   checkProtocolVersion(request);
   // The slot goes with the stream; a GET with a body is not parked (the
@@ -250,6 +261,7 @@ void Endpoint::get(HTTPServerRequest& request, HTTPServerResponse& response) {
 
 void Endpoint::remove(HTTPServerRequest& request, HTTPServerResponse& response) {
   ConnectionGuard::requestReceived();
+  refuseWithoutSession(request, response);
   const std::string id = requireSessionId(request);
   if (!answerer_.endSession(id)) {
     throw HttpError(404, kSessionNotFound, "session not found (expired or deleted)");

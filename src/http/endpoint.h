@@ -67,6 +67,11 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   void answer(Poco::Net::HTTPServerResponse& response, const Session& session, StreamId stream,
               const std::string& new_session_id);
 
+  // 405 for a GET or DELETE with no session, from an answerer that serves
+  // the stateless era.
+  void refuseWithoutSession(const Poco::Net::HTTPServerRequest& request,
+                            Poco::Net::HTTPServerResponse& response);
+
   // The session named by the request's header, touched; 400/404 otherwise.
   Session requireSession(const Poco::Net::HTTPServerRequest& request);
 

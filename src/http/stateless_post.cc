@@ -23,14 +23,18 @@ using Poco::Net::HTTPServerResponse;
 namespace {
 
 // A header value as sent, or decoded from the "=?base64?...?=" form
-// clients use for values that are not plain ASCII.
+// clients use for values that are not plain ASCII. Poco reads header values
+// as RFC 2047 encoded words and takes the leading "=?" of that form for one,
+// leaving "base64?...?="; both spellings are read.
 std::string headerValue(const std::string& raw) {
-  static const std::string kOpen = "=?base64?", kClose = "?=";
-  if (raw.size() < kOpen.size() + kClose.size() || raw.compare(0, kOpen.size(), kOpen) != 0 ||
-      raw.compare(raw.size() - kClose.size(), kClose.size(), kClose) != 0) {
-    return raw;
-  }
-  std::istringstream in(raw.substr(kOpen.size(), raw.size() - kOpen.size() - kClose.size()));
+  static const std::string kOpen = "=?base64?", kPocoOpen = "base64?", kClose = "?=";
+  const auto wrapped = [&](const std::string& open) {
+    return raw.size() >= open.size() + kClose.size() && raw.compare(0, open.size(), open) == 0 &&
+           raw.compare(raw.size() - kClose.size(), kClose.size(), kClose) == 0;
+  };
+  const std::size_t open = wrapped(kOpen) ? kOpen.size() : wrapped(kPocoOpen) ? kPocoOpen.size() : 0;
+  if (open == 0) return raw;
+  std::istringstream in(raw.substr(open, raw.size() - open - kClose.size()));
   Poco::Base64Decoder decoder(in);
   return std::string((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
 }
@@ -122,6 +126,10 @@ void Endpoint::postStateless(HTTPServerRequest& request, HTTPServerResponse& res
     return;
   }
   const Dispatcher::Dispatch dispatch = answerer_.handleRequest(std::string(), message);
+  if (dispatch.rejection) {
+    sendJson(response, statusOf((*dispatch.rejection)["error"].value("code", 0)), *dispatch.rejection);
+    return;
+  }
   Subscription subscription = answerer_.hub().follow(dispatch.session_id, dispatch.stream);
   if (options_.json_responses) {
     const std::optional<json> reply = awaitResponse(subscription);

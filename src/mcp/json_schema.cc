@@ -177,6 +177,14 @@ class Validator {
     if (const auto no = s.find("not"); no != s.end() && check(*no, v, path, depth + 1).empty()) {
       return at(path, "matches the schema under \"not\"");
     }
+    // if/then/else: "then" applies to what matches "if", "else" to the rest.
+    if (const auto condition = s.find("if"); condition != s.end()) {
+      const bool holds = check(*condition, v, path, depth + 1).empty();
+      const auto branch = s.find(holds ? "then" : "else");
+      if (branch != s.end()) {
+        if (auto p = check(*branch, v, path, depth + 1); !p.empty()) return p;
+      }
+    }
     return "";
   }
 

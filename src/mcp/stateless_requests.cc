@@ -76,7 +76,7 @@ McpServer::Dispatch McpServer::Impl::handleStateless(const json& request) {
   for (int attempt = 0;; ++attempt) {
     const std::string session = statelessSession();
     try {
-      json message;
+      json result;
       try {
         const mcp::RequestMeta meta = mcp::readRequestMeta(request);
         const std::string name = request.at("method").get<std::string>();
@@ -99,7 +99,6 @@ McpServer::Dispatch McpServer::Impl::handleStateless(const json& request) {
           hub.publish(session, stream, "message", acknowledged.dump());
           return {session, stream, std::nullopt};
         }
-        json result;
         try {
           result = resultOf(session, *method, name, params);
         } catch (const RpcError& e) {
@@ -107,15 +106,21 @@ McpServer::Dispatch McpServer::Impl::handleStateless(const json& request) {
           if (e.code() != mcp::kResourceNotFound) throw;
           throw RpcError(mcp::kInvalidParams, e.what(), {{"uri", params.value("uri", std::string())}});
         }
-        message = mcp::resultMessage(id, mcp::statelessResult(std::move(result), *method, serverInfoJson()));
+        result = mcp::statelessResult(std::move(result), *method, serverInfoJson());
       } catch (const RpcError& e) {
-        message = mcp::errorMessage(id, e.code(), e.what(), e.data());
+        // Refused: nothing is stored (no one could resume it anyway).
+        Dispatch refused;
+        refused.rejection = mcp::errorMessage(id, e.code(), e.what(), e.data());
+        return refused;
       } catch (const Error&) {
         throw;
       } catch (const std::exception& e) {
-        message = mcp::errorMessage(id, mcp::kInternalError, std::string("request failed: ") + e.what());
+        Dispatch failed;
+        failed.rejection = mcp::errorMessage(id, mcp::kInternalError, std::string("request failed: ") + e.what());
+        return failed;
       }
-      return {session, hub.openAndAnswer(session, request_ids, "message", message.dump()), std::nullopt};
+      return {session, hub.openAndAnswer(session, request_ids, "message", mcp::resultMessage(id, result).dump()),
+              std::nullopt};
     } catch (const Error& e) {
       // The session expired (idle) or was deleted by hand: make it anew, once.
       if (e.code() != ErrorCode::kNotFound || attempt > 0) throw;

@@ -22,8 +22,9 @@ class Dispatcher {
   virtual ~Dispatcher() = default;
 
   // Where the answer to a request is: the request's stream in the store;
-  // or, for an `initialize` that is refused, no session and `rejection`, a
-  // JSON-RPC error message for the transport to send as it is.
+  // or, for an `initialize` or a stateless request that is refused, no
+  // session and `rejection`, a JSON-RPC error message for the transport to
+  // send as it is (nothing is stored).
   struct Dispatch {
     std::string session_id;
     StreamId stream = 0;

@@ -153,12 +153,22 @@ void addFixtureTools(mcpkeep::McpServer& server) {
                      [](const json& arguments, ToolContext&) -> json {
                        return {{"content", {text(arguments.dump())}}};
                      });
+  // The suite's own fixture schema: every 2020-12 keyword it checks survives tools/list.
   schema.input_schema = {
       {"$schema", "https://json-schema.org/draft/2020-12/schema"},
       {"type", "object"},
-      {"$defs", {{"address", {{"type", "object"},
+      {"$defs", {{"address", {{"$anchor", "addressDef"},
+                              {"type", "object"},
                               {"properties", {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}}}}},
-      {"properties", {{"name", {{"type", "string"}}}, {"address", {{"$ref", "#/$defs/address"}}}}},
+      {"properties", {{"name", {{"type", "string"}}},
+                      {"address", {{"$ref", "#/$defs/address"}}},
+                      {"contactMethod", {{"type", "string"}, {"enum", {"phone", "email"}}}},
+                      {"phone", {{"type", "string"}}},
+                      {"email", {{"type", "string"}}}}},
+      {"allOf", {{{"anyOf", {{{"required", {"phone"}}}, {{"required", {"email"}}}}}}}},
+      {"if", {{"properties", {{"contactMethod", {{"const", "phone"}}}}}, {"required", {"contactMethod"}}}},
+      {"then", {{"required", {"phone"}}}},
+      {"else", {{"required", {"email"}}}},
       {"additionalProperties", false}};
   server.addTool(std::move(schema));
 }

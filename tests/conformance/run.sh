@@ -11,6 +11,9 @@
 # it runs that revision's requirement set (every scenario it requires) once
 # and passes when the total has no failure.
 #
+# With SPEC_VERSION=REVISION, each scenario runs at that revision's wire
+# (--spec-version; 2026-07-28: stateless requests).
+#
 # With KILL_AFTER=N in the environment, the server is killed with SIGKILL
 # after the first N scenarios and started again on the same database file;
 # the rest then run against what the crash left.
@@ -91,7 +94,8 @@ for scenario in "${scenarios[@]}"; do
   fi
   ran=$((ran + 1))
   log="$work/$scenario.log"
-  if timeout 120 "$node" "$suite" server --url "$url" --scenario "$scenario" > "$log" 2>&1 &&
+  if timeout 120 "$node" "$suite" server --url "$url" --scenario "$scenario" \
+       ${SPEC_VERSION:+--spec-version "$SPEC_VERSION"} > "$log" 2>&1 &&
      grep -q ', 0 failed, 0 warnings' "$log"; then
     echo "conformance: PASS $scenario ($(grep -o 'Passed: [0-9/]*' "$log"))"
   else
