@@ -204,4 +204,46 @@ CREATE TABLE request_state_key (
   id  INTEGER PRIMARY KEY CHECK (id = 1),
   key BLOB NOT NULL CHECK (length(key) = 32)
 );
-PRAGMA user_version = 7;
+CREATE TABLE tasks (
+  -- 128 random bits as 32 lowercase hex digits: whoever holds it may poll,
+  -- answer and cancel the task.
+  id               TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  status           TEXT NOT NULL
+                   CHECK (status IN ('working', 'input_required', 'completed', 'failed', 'cancelled')),
+  status_message   TEXT,
+  created_at       INTEGER NOT NULL,  -- Unix ms
+  updated_at       INTEGER NOT NULL,
+  -- How long after created_at the task is kept (NULL: until deleted).
+  ttl_ms           INTEGER CHECK (ttl_ms IS NULL OR ttl_ms > 0),
+  poll_interval_ms INTEGER NOT NULL CHECK (poll_interval_ms > 0),
+  -- The tools/call params that made it (name, arguments).
+  request          TEXT NOT NULL CHECK (json_valid(request)),
+  -- Input requests waiting for the client's answers (key -> request), and
+  -- every answer given so far (key -> result): keys are never reused.
+  input_requests   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(input_requests)),
+  input_responses  TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(input_responses)),
+  -- Exactly one, once finished: the tool's result (completed), or the
+  -- JSON-RPC error (failed).
+  result           TEXT CHECK (result IS NULL OR json_valid(result)),
+  error            TEXT CHECK (error IS NULL OR json_valid(error)),
+  CHECK ((status = 'completed') = (result IS NOT NULL)),
+  CHECK ((status = 'failed') = (error IS NOT NULL))
+);
+CREATE INDEX tasks_unfinished ON tasks (status) WHERE status IN ('working', 'input_required');
+CREATE INDEX tasks_by_expiry ON tasks (created_at + ttl_ms) WHERE ttl_ms IS NOT NULL;
+CREATE VIEW tasks_v AS
+SELECT id,
+       status,
+       status_message,
+       json_extract(request, '$.name') AS tool,
+       strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch') AS created,
+       strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch') AS updated,
+       CASE WHEN ttl_ms IS NULL THEN NULL
+            ELSE strftime('%Y-%m-%dT%H:%M:%fZ', (created_at + ttl_ms) / 1000.0, 'unixepoch') END AS expires,
+       json_extract(request, '$.arguments') AS arguments,
+       input_requests,
+       result,
+       error
+FROM tasks
+/* tasks_v(id,status,status_message,tool,created,updated,expires,arguments,input_requests,result,error) */;
+PRAGMA user_version = 8;

@@ -77,6 +77,7 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
       "DROP TRIGGER streams_close_upstream_requests; DROP TRIGGER streams_delete_upstream_requests;"
       "DROP TABLE upstream_requests;"
       "DROP TRIGGER sessions_count_insert; DROP TRIGGER sessions_count_delete; DROP TABLE counters; DROP TABLE request_state_key;"
+      "DROP VIEW tasks_v; DROP TABLE tasks;"
       "PRAGMA user_version = 1;");
   INFO(undo.output);
   REQUIRE(undo.exit_code == 0);

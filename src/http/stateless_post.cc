@@ -59,7 +59,8 @@ int statusOf(int rpc_code) {
 [[noreturn]] void mismatch(const std::string& what) { throw mcp::RpcError(mcp::kHeaderMismatch, "header mismatch: " + what); }
 
 // SEP-2243: MCP-Protocol-Version, Mcp-Method and (for the methods that
-// name something) Mcp-Name must be sent and match the body.
+// name something: a tool, prompt, resource or task) Mcp-Name must be sent
+// and match the body.
 // Checked before _meta is (a mismatch is named as one, whatever the version).
 void checkVersionHeader(const HTTPServerRequest& request, const json& message) {
   if (!request.has("MCP-Protocol-Version")) mismatch("the MCP-Protocol-Version header is missing");
@@ -79,9 +80,10 @@ void checkMirroredHeaders(const HTTPServerRequest& request, const json& message)
   if (request.get("Mcp-Method") != method) {
     mismatch("Mcp-Method header '" + request.get("Mcp-Method") + "' differs from the body's '" + method + "'");
   }
-  const char* named = method == "tools/call" || method == "prompts/get" ? "name"
-                      : method == "resources/read"                      ? "uri"
-                                                                        : nullptr;
+  const char* named = method == "tools/call" || method == "prompts/get"                          ? "name"
+                      : method == "resources/read"                                              ? "uri"
+                      : method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel" ? "taskId"
+                                                                                                : nullptr;
   if (!named) return;
   const json& params = message["params"];
   if (!params.contains(named) || !params[named].is_string()) return;  // the answerer names that error

@@ -31,6 +31,13 @@ ListenFilter ListenFilter::fromParams(const json& params) {
       filter.resource_uris.insert(uri.get<std::string>());
     }
   }
+  if (const auto ids = asked->find("taskIds"); ids != asked->end()) {
+    if (!ids->is_array()) throw RpcError(kInvalidParams, "notifications.taskIds must be an array of task ids");
+    for (const json& id : *ids) {
+      if (!id.is_string()) throw RpcError(kInvalidParams, "notifications.taskIds must hold strings");
+      filter.task_ids.insert(id.get<std::string>());
+    }
+  }
   return filter;
 }
 
@@ -40,6 +47,7 @@ json ListenFilter::toJson() const {
   if (prompts_list_changed) out["promptsListChanged"] = true;
   if (resources_list_changed) out["resourcesListChanged"] = true;
   if (!resource_uris.empty()) out["resourceSubscriptions"] = resource_uris;
+  if (!task_ids.empty()) out["taskIds"] = task_ids;
   return out;
 }
 
@@ -48,6 +56,11 @@ bool ListenFilter::wants(const json& notification) const {
   if (method == "notifications/tools/list_changed") return tools_list_changed;
   if (method == "notifications/prompts/list_changed") return prompts_list_changed;
   if (method == "notifications/resources/list_changed") return resources_list_changed;
+  if (method == "notifications/tasks") {
+    const json& params = notification.value("params", json::object());
+    return params.is_object() && params.contains("taskId") && params["taskId"].is_string() &&
+           task_ids.count(params["taskId"].get<std::string>()) > 0;
+  }
   if (method == "notifications/resources/updated") {
     const json& params = notification.value("params", json::object());
     return params.is_object() && params.contains("uri") && params["uri"].is_string() &&
@@ -69,6 +82,14 @@ void Listeners::add(const std::string& session, StreamId stream, json subscripti
     relay_ = std::thread(&Listeners::relay, this, session, EventId{hub_.store().standaloneStream(session), now->last_seq});
   }
   listeners_[stream] = Listener{session, std::move(subscription_id), std::move(filter)};
+}
+
+bool Listeners::wantTasks() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [stream, listener] : listeners_) {
+    if (!listener.filter.task_ids.empty()) return true;
+  }
+  return false;
 }
 
 bool Listeners::remove(const std::string& session, StreamId stream) {

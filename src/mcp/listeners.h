@@ -30,6 +30,7 @@ struct ListenFilter {
   bool prompts_list_changed = false;
   bool resources_list_changed = false;
   std::set<std::string> resource_uris;
+  std::set<std::string> task_ids;  // notifications/tasks of these tasks
 
   // Read from subscriptions/listen params. Throws RpcError(kInvalidParams).
   static ListenFilter fromParams(const nlohmann::json& params);
@@ -55,6 +56,9 @@ class Listeners {
   // subscriptions no other listener holds. False if it is not a listener.
   bool remove(const std::string& session, StreamId stream);
 
+  // Whether a listener asked for task notifications.
+  bool wantTasks() const;
+
   // Ends the relay and every listener's stream (shutdown).
   void stop();
 
@@ -69,7 +73,7 @@ class Listeners {
   void deliver(const std::string& session, const std::string& data);
 
   Hub& hub_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<StreamId, Listener> listeners_;
   std::string relay_session_;  // the session the relay follows; "" when none
   std::thread relay_;

@@ -118,7 +118,10 @@ json McpServer::Impl::resultOf(const std::string& session_id, mcp::Method method
     case mcp::Method::kInitialize:
     case mcp::Method::kToolsCall:
     case mcp::Method::kSubscriptionsListen:
-      break;  // not answered at once (handleRequest)
+    case mcp::Method::kTasksGet:
+    case mcp::Method::kTasksUpdate:
+    case mcp::Method::kTasksCancel:
+      break;  // not answered here (handleRequest, handleStateless)
   }
   throw std::logic_error(name + " is not answered at once");
 }
@@ -126,6 +129,7 @@ json McpServer::Impl::resultOf(const std::string& session_id, mcp::Method method
 McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
   Impl& s = *impl_;
   s.serving = true;
+  std::call_once(s.tasks_recovered, [&s] { s.recoverTasks(); });
   if (session_id.empty() && mcp::carriesRequestMeta(request)) return s.handleStateless(request);
   const std::string method = request.at("method").get<std::string>();
   const json& id = request.at("id");
@@ -226,6 +230,7 @@ void McpServer::shutdown(std::chrono::milliseconds grace) {
   // not keep the answer from the store. Whichever of this and a handler's
   // own answer commits first ends the stream; the other finds it closed.
   for (const auto& [session, call] : unfinished) {
+    if (call.id.is_null()) continue;  // a task run again after a restart: it has no stream to answer
     try {
       call.stream->answer(mcp::interruptedError(call.id).dump());
     } catch (const Error&) {

@@ -28,6 +28,7 @@
 #include "mcp/prompts.h"
 #include "mcp/served_file.h"
 #include "mcp/request_state.h"
+#include "mcp/running_tasks.h"
 #include "mcp/resources.h"
 
 namespace mcpkeep {
@@ -55,6 +56,7 @@ struct Caller {
   int log_level = -1;                                       // stateless; -1: no logs
   nlohmann::json answers = nlohmann::json::object();       // stateless: inputResponses so far
   std::string binding;  // stateless: the request a requestState is bound to
+  bool tasks = false;   // stateless: declares the tasks extension (the call may become a task)
 };
 
 // Thrown through a stateless call's handler that asked for input its
@@ -69,6 +71,10 @@ struct InputRequired {
 struct CapabilityMissing {
   std::string capability;
 };
+
+// Likewise, through a task's handler waiting for input when the task was
+// cancelled or expired meanwhile: there is nothing left to record.
+struct TaskEnded {};
 
 }  // namespace mcp
 
@@ -127,6 +133,9 @@ struct McpServer::Impl {
       json entry = {{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}};
       if (!t.title.empty()) entry["title"] = t.title;
       if (t.output_schema) entry["outputSchema"] = *t.output_schema;
+      if (t.task_support != TaskSupport::kForbidden) {
+        entry["execution"] = {{"taskSupport", t.task_support == TaskSupport::kRequired ? "required" : "optional"}};
+      }
       return entry;
     });
   }
@@ -213,9 +222,13 @@ struct McpServer::Impl {
   // kAnswerWithin has passed (see CallStream).
   StreamId startToolCall(const std::string& session, const std::string& request_ids,
                          const json& id, const json& params, const mcp::Caller& caller);
+  // Runs the handler and records its answer: on the call's stream, or in
+  // its task (`task_id`: a task run again after a restart; or the one the
+  // handler starts).
   void runToolCall(const std::string& session, mcp::CallStream& stream, const json& id,
                    const json& arguments, const Tool& tool, const json& progress_token,
-                   const std::shared_ptr<std::atomic<bool>>& cancelled, const mcp::Caller& caller);
+                   const std::shared_ptr<std::atomic<bool>>& cancelled, const mcp::Caller& caller,
+                   const std::string& task_id = std::string());
   // What the call's handler came to, as the call's response message.
   json toolAnswer(const json& id, const json& arguments, const Tool& tool, Context& context,
                   const mcp::Caller& caller);
@@ -233,6 +246,19 @@ struct McpServer::Impl {
   // this round (inputResponses) and earlier ones (requestState, checked).
   mcp::Caller statelessCaller(const json& params, const json& meta_capabilities, int log_level);
   mcp::RequestStateSigner& signer();
+
+  // ---- Tasks (task_calls.cc) ----
+
+  // Records a task's outcome: the call's answer (a result completes it, an
+  // error fails it), or, `stopped`, the server stopping before it finished.
+  void finishTask(const std::string& task_id, const json& answer, bool stopped);
+  // notifications/tasks with the task as it is now, for listeners.
+  void announceTask(const std::string& task_id);
+  // tasks/get, tasks/update, tasks/cancel of a caller with `capabilities`.
+  json taskRequest(mcp::Method method, const json& params, const json& capabilities);
+  // Fails (or runs again) the tasks a dead server left unfinished; once, at
+  // the first request (the program's tools are registered by then).
+  void recoverTasks();
 
   Hub& hub;
   Store& store;
@@ -257,6 +283,8 @@ struct McpServer::Impl {
   std::unique_ptr<mcp::RequestStateSigner> state_signer;  // made at first use
   std::atomic<uint64_t> stateless_calls{0};  // keys `calls` (clients' ids may repeat)
   mcp::Listeners listeners{hub};
+  mcp::RunningTasks running_tasks;
+  std::once_flag tasks_recovered;
 };
 
 }  // namespace mcpkeep

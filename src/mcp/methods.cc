@@ -36,6 +36,9 @@ constexpr Entry kMethods[] = {
     {"resources/unsubscribe", Method::kResourcesUnsubscribe, kSession},
     {"completion/complete", Method::kCompletionComplete, kBoth},
     {"logging/setLevel", Method::kLoggingSetLevel, kSession},
+    {"tasks/get", Method::kTasksGet, kStateless},
+    {"tasks/update", Method::kTasksUpdate, kStateless},
+    {"tasks/cancel", Method::kTasksCancel, kStateless},
 };
 
 const Entry& entry(Method method) {

@@ -24,6 +24,9 @@ enum class Method {
   kResourcesUnsubscribe,
   kCompletionComplete,
   kLoggingSetLevel,
+  kTasksGet,
+  kTasksUpdate,
+  kTasksCancel,
 };
 
 // The method a request's "method" names; nullopt for one MCP does not define.

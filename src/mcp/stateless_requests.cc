@@ -7,6 +7,7 @@
 #include "mcp/mcp_server_impl.h"
 #include "mcp/protocol_version.h"
 #include "mcp/stateless_era.h"
+#include "mcp/task_json.h"
 
 namespace mcpkeep {
 
@@ -41,6 +42,7 @@ json McpServer::Impl::discoverResult() {
   json capabilities = initializeResult(mcp::statelessProtocolVersions().front())["capabilities"];
   // Resource updates come through subscriptions/listen in this era.
   if (capabilities.contains("resources")) capabilities["resources"].erase("subscribe");
+  capabilities["extensions"] = {{mcp::kTasksExtension, json::object()}};
   json result = {{"supportedVersions", mcp::allProtocolVersions()}, {"capabilities", std::move(capabilities)}};
   if (!info.instructions.empty()) result["instructions"] = info.instructions;
   return result;
@@ -51,6 +53,7 @@ mcp::Caller McpServer::Impl::statelessCaller(const json& params, const json& cap
   caller.stateless = true;
   caller.capabilities = capabilities;
   caller.log_level = log_level;
+  caller.tasks = mcp::declaresTasks(capabilities);
   caller.binding = "tools/call\n" + params.value("name", std::string()) + "\n" +
                    params.value("arguments", json::object()).dump();
   if (const auto state = params.find("requestState"); state != params.end()) {
@@ -89,8 +92,20 @@ McpServer::Dispatch McpServer::Impl::handleStateless(const json& request) {
           const mcp::Caller caller = statelessCaller(params, meta.client_capabilities, meta.log_level);
           return {session, startToolCall(session, request_ids, id, params, caller), std::nullopt};
         }
+        if (*method == mcp::Method::kTasksGet || *method == mcp::Method::kTasksUpdate ||
+            *method == mcp::Method::kTasksCancel) {
+          result = mcp::statelessResult(taskRequest(*method, params, meta.client_capabilities), *method,
+                                        serverInfoJson());
+          return {session, hub.openAndAnswer(session, request_ids, "message", mcp::resultMessage(id, result).dump()),
+                  std::nullopt};
+        }
         if (*method == mcp::Method::kSubscriptionsListen) {
           mcp::ListenFilter filter = mcp::ListenFilter::fromParams(params);
+          if (!filter.task_ids.empty() && !mcp::declaresTasks(meta.client_capabilities)) {
+            throw RpcError(mcp::kMissingClientCapability, "task notifications need the client capability extensions." +
+                                                               std::string(mcp::kTasksExtension),
+                           mcp::tasksCapabilityMissing());
+          }
           const json acknowledged =
               mcp::notificationMessage("notifications/subscriptions/acknowledged",
                                        {{"_meta", {{mcp::kSubscriptionIdKey, id}}}, {"notifications", filter.toJson()}});

@@ -7,9 +7,10 @@
 #include <Poco/Exception.h>
 #include <Poco/Runnable.h>
 
-#include "mcp/mcp_server_impl.h"
+#include "mcp/call_context.h"
 #include "mcp/pool_task.h"
 #include "mcp/stateless_era.h"
+#include "mcp/task_json.h"
 #include "mcp/tool_result.h"
 
 namespace mcpkeep {
@@ -17,132 +18,117 @@ namespace mcpkeep {
 using nlohmann::json;
 using mcp::RpcError;
 
-class McpServer::Impl::Context : public ToolContext {
- public:
-  Context(Impl& server, std::string session, mcp::CallStream& stream, json progress_token,
-          std::shared_ptr<std::atomic<bool>> cancelled, const mcp::Caller& caller)
-      : server_(server),
-        session_(std::move(session)),
-        stream_(stream),
-        progress_token_(std::move(progress_token)),
-        cancelled_(std::move(cancelled)),
-        caller_(caller) {}
+void McpServer::Impl::Context::progress(double progress, std::optional<double> total, const std::string& message) {
+  if (progress_token_.is_null() || !task_id_.empty()) return;  // a task sends none
+  json params = {{"progressToken", progress_token_}, {"progress", progress}};
+  if (total) params["total"] = *total;
+  if (!message.empty()) params["message"] = message;
+  send(mcp::notificationMessage("notifications/progress", params));
+}
 
-  void progress(double progress, std::optional<double> total, const std::string& message) override {
-    if (progress_token_.is_null()) return;
-    json params = {{"progressToken", progress_token_}, {"progress", progress}};
-    if (total) params["total"] = *total;
-    if (!message.empty()) params["message"] = message;
-    send(mcp::notificationMessage("notifications/progress", params));
-  }
+void McpServer::Impl::Context::log(const std::string& level, const json& data, const std::string& logger) {
+  const int index = mcp::logLevelIndex(level);
+  if (index < 0) throw std::invalid_argument("unknown log level '" + level + "'");
+  if (!task_id_.empty()) return;  // a task sends none
+  const int minimum = caller_.stateless ? caller_.log_level : server_.minimumLogLevel(session_);
+  if (minimum < 0 || index < minimum) return;
+  json params = {{"level", level}, {"data", data}};
+  if (!logger.empty()) params["logger"] = logger;
+  send(mcp::notificationMessage("notifications/message", params));
+}
 
-  void log(const std::string& level, const json& data, const std::string& logger) override {
-    const int index = mcp::logLevelIndex(level);
-    if (index < 0) throw std::invalid_argument("unknown log level '" + level + "'");
-    const int minimum = caller_.stateless ? caller_.log_level : server_.minimumLogLevel(session_);
-    if (minimum < 0 || index < minimum) return;
-    json params = {{"level", level}, {"data", data}};
-    if (!logger.empty()) params["logger"] = logger;
-    send(mcp::notificationMessage("notifications/message", params));
-  }
+void McpServer::Impl::Context::closeSseStream() {
+  if (task_id_.empty()) server_.hub.disconnect(session_, stream_.open());
+}
 
-  bool cancelled() const override { return cancelled_->load(); }
-  const std::string& sessionId() const override { return session_; }
-  void closeSseStream() override { server_.hub.disconnect(session_, stream_.open()); }
+json McpServer::Impl::Context::clientCapabilities() const {
+  if (caller_.stateless) return caller_.capabilities;
+  const auto session = server_.store.session(session_);
+  const json declared = json::parse(
+      session && session->client_capabilities ? *session->client_capabilities : "{}", nullptr, false);
+  return declared.is_object() ? declared : json::object();
+}
 
-  json clientCapabilities() const override {
-    if (caller_.stateless) return caller_.capabilities;
-    const auto session = server_.store.session(session_);
-    const json declared = json::parse(
-        session && session->client_capabilities ? *session->client_capabilities : "{}", nullptr, false);
-    return declared.is_object() ? declared : json::object();
-  }
-
-  std::map<std::string, json> requestInputs(const std::map<std::string, InputRequest>& requests) override {
-    std::map<std::string, json> results;
-    if (!caller_.stateless) {
-      for (const auto& [key, asked] : requests) results[key] = request(asked.method, asked.params, std::chrono::seconds(60));
-      return results;
-    }
-    json missing = json::object();
-    for (const auto& [key, asked] : requests) {
-      const std::string capability = mcp::requiredCapability(asked.method);
-      if (capability.empty()) throw std::invalid_argument("'" + asked.method + "' is not a request to the client");
-      if (!caller_.capabilities.contains(capability)) throw mcp::CapabilityMissing{capability};
-      if (const auto answer = caller_.answers.find(key); answer != caller_.answers.end()) {
-        results[key] = *answer;
-      } else {
-        missing[key] = {{"method", asked.method}, {"params", asked.params}};
-      }
-    }
-    if (!missing.empty()) throw mcp::InputRequired{std::move(missing)};
+std::map<std::string, json> McpServer::Impl::Context::requestInputs(const std::map<std::string, InputRequest>& requests) {
+  std::map<std::string, json> results;
+  if (!caller_.stateless) {
+    for (const auto& [key, asked] : requests) results[key] = requestOnStream(asked.method, asked.params, std::chrono::seconds(60));
     return results;
   }
+  for (const auto& [key, asked] : requests) {
+    const std::string capability = mcp::requiredCapability(asked.method);
+    if (capability.empty()) throw std::invalid_argument("'" + asked.method + "' is not a request to the client");
+    if (!caller_.capabilities.contains(capability)) throw mcp::CapabilityMissing{capability};
+  }
+  if (!task_id_.empty()) return requestFromTask(requests);
+  json missing = json::object();
+  for (const auto& [key, asked] : requests) {
+    if (const auto answer = caller_.answers.find(key); answer != caller_.answers.end()) {
+      results[key] = *answer;
+    } else {
+      missing[key] = {{"method", asked.method}, {"params", asked.params}};
+    }
+  }
+  if (!missing.empty()) throw mcp::InputRequired{std::move(missing)};
+  return results;
+}
 
-  json request(const std::string& method, const json& params,
-               std::chrono::milliseconds timeout) override {
-    if (caller_.stateless) {
-      const std::string key = "input-" + std::to_string(++asked_);
-      return requestInputs({{key, InputRequest{method, params}}}).at(key);
+json McpServer::Impl::Context::request(const std::string& method, const json& params, std::chrono::milliseconds timeout) {
+  if (!caller_.stateless) return requestOnStream(method, params, timeout);
+  const std::string key = "input-" + std::to_string(++asked_);
+  return requestInputs({{key, InputRequest{method, params}}}).at(key);
+}
+
+json McpServer::Impl::Context::requestOnStream(const std::string& method, const json& params,
+                                               std::chrono::milliseconds timeout) {
+  const std::string capability = mcp::requiredCapability(method);
+  if (!capability.empty()) {
+    const json declared = clientCapabilities();
+    if (!declared.contains(capability)) {
+      throw ClientRequestError("the client did not declare the '" + capability +
+                               "' capability that " + method + " needs");
     }
-    const std::string capability = mcp::requiredCapability(method);
-    if (!capability.empty()) {
-      const json declared = clientCapabilities();
-      if (!declared.contains(capability)) {
-        throw ClientRequestError("the client did not declare the '" + capability +
-                                 "' capability that " + method + " needs");
-      }
-      // URL-mode elicitation is declared on its own (elicitation.url).
-      if (method == "elicitation/create" && params.value("mode", "form") == "url" &&
-          !(declared[capability].is_object() && declared[capability].contains("url"))) {
-        throw ClientRequestError("the client did not declare URL-mode elicitation (elicitation.url)");
-      }
+    // URL-mode elicitation is declared on its own (elicitation.url).
+    if (method == "elicitation/create" && params.value("mode", "form") == "url" &&
+        !(declared[capability].is_object() && declared[capability].contains("url"))) {
+      throw ClientRequestError("the client did not declare URL-mode elicitation (elicitation.url)");
     }
-    mcp::ClientRequests& requests = server_.client_requests;
-    const json id = requests.newId(stream_.open());
-    requests.expect(session_, id);
+  }
+  mcp::ClientRequests& requests = server_.client_requests;
+  const json id = requests.newId(stream_.open());
+  requests.expect(session_, id);
+  try {
+    send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+  } catch (...) {
+    requests.forget(session_, id);
+    throw;
+  }
+  const std::optional<json> response = requests.await(session_, id, std::chrono::steady_clock::now() + timeout,
+                            [this] { return cancelled(); });
+  if (!response) {
+    const std::string why = cancelled() ? "the tool call was cancelled" : "no answer in time";
     try {
-      send({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
-    } catch (...) {
-      requests.forget(session_, id);
-      throw;
+      send(mcp::notificationMessage("notifications/cancelled", {{"requestId", id}, {"reason", why}}));
+    } catch (const Error&) {
+      // The session is gone; so is the client to tell.
     }
-    const std::optional<json> response = requests.await(session_, id, std::chrono::steady_clock::now() + timeout,
-                              [this] { return cancelled(); });
-    if (!response) {
-      const std::string why = cancelled() ? "the tool call was cancelled" : "no answer in time";
-      try {
-        send(mcp::notificationMessage("notifications/cancelled", {{"requestId", id}, {"reason", why}}));
-      } catch (const Error&) {
-        // The session is gone; so is the client to tell.
-      }
-      throw ClientRequestError(method + " got no response: " + why);
-    }
-    if (const auto error = response->find("error"); error != response->end()) {
-      // A well-formed error is {code, message}; say what came either way.
-      const bool formed = error->is_object() && error->contains("code") &&
-                          error->contains("message") && error->at("message").is_string();
-      throw ClientRequestError("the client answered " + method + " with error " +
-                               (formed ? error->at("code").dump() + ": " +
-                                             error->at("message").get<std::string>()
-                                       : error->dump()));
-    }
-    return response->value("result", json::object());
+    throw ClientRequestError(method + " got no response: " + why);
   }
-
- private:
-  void send(const json& message) {
-    server_.hub.publish(session_, stream_.open(), "message", message.dump());
+  if (const auto error = response->find("error"); error != response->end()) {
+    // A well-formed error is {code, message}; say what came either way.
+    const bool formed = error->is_object() && error->contains("code") &&
+                        error->contains("message") && error->at("message").is_string();
+    throw ClientRequestError("the client answered " + method + " with error " +
+                             (formed ? error->at("code").dump() + ": " +
+                                           error->at("message").get<std::string>()
+                                     : error->dump()));
   }
+  return response->value("result", json::object());
+}
 
-  Impl& server_;
-  const std::string session_;
-  mcp::CallStream& stream_;
-  const json progress_token_;
-  const std::shared_ptr<std::atomic<bool>> cancelled_;
-  const mcp::Caller& caller_;
-  int asked_ = 0;  // stateless: requests made so far, naming the next
-};
+void McpServer::Impl::Context::send(const json& message) {
+  server_.hub.publish(session_, stream_.open(), "message", message.dump());
+}
 
 StreamId McpServer::Impl::startToolCall(const std::string& session, const std::string& request_ids,
                                         const json& id, const json& params, const mcp::Caller& caller) {
@@ -162,6 +148,12 @@ StreamId McpServer::Impl::startToolCall(const std::string& session, const std::s
     if (stopping) throw RpcError(mcp::kInternalError, "the server is shutting down");
     const auto tool = tools.find(name);
     if (tool == tools.end()) throw RpcError(mcp::kInvalidParams, "unknown tool '" + name + "'");
+    if (caller.stateless && tool->second.task_support == TaskSupport::kRequired && !caller.tasks) {
+      throw RpcError(mcp::kMissingClientCapability,
+                     "tool '" + name + "' runs only as a task: declare the client capability extensions." +
+                         mcp::kTasksExtension,
+                     mcp::tasksCapabilityMissing());
+    }
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     // A stateless call's id is not unique in its session: many clients share it.
     const auto key = std::make_pair(session, caller.stateless ? "#" + std::to_string(++stateless_calls) : id.dump());
@@ -204,6 +196,10 @@ json McpServer::Impl::toolAnswer(const json& id, const json& arguments, const To
                                "this tool needs the client capability '" + missing.capability +
                                    "', which the request's _meta does not declare",
                                {{"requiredCapabilities", {{missing.capability, json::object()}}}});
+    } catch (const mcp::TaskEnded&) {
+      return json();  // cancelled or expired while it waited: nothing to record
+    } catch (const ToolProtocolError& e) {
+      return mcp::errorMessage(id, e.code(), e.what(), e.data());
     } catch (const std::exception& e) {
       result = mcp::toolError(e.what());
     }
@@ -215,9 +211,14 @@ json McpServer::Impl::toolAnswer(const json& id, const json& arguments, const To
 void McpServer::Impl::runToolCall(const std::string& session, mcp::CallStream& stream, const json& id,
                                   const json& arguments, const Tool& tool,
                                   const json& progress_token,
-                                  const std::shared_ptr<std::atomic<bool>>& cancelled, const mcp::Caller& caller) {
-  Context context(*this, session, stream, progress_token, cancelled, caller);
+                                  const std::shared_ptr<std::atomic<bool>>& cancelled, const mcp::Caller& caller,
+                                  const std::string& task_id) {
+  Context context(*this, session, stream, id, tool, arguments, progress_token, cancelled, caller, task_id);
   const json answer = toolAnswer(id, arguments, tool, context, caller);
+  if (!context.taskId().empty()) {
+    finishTask(context.taskId(), answer, cancelled->load() && isStopping());
+    return;
+  }
   // A storage fault (disk full, an I/O error, a lock held too long) may
   // clear, and the client is waiting for this answer: retry it for a while
   // rather than drop it. Other errors mean the session was deleted

@@ -31,6 +31,22 @@ class ClientRequestError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by a tool handler to answer its call with a JSON-RPC error (a
+// protocol error: the call could not be carried out) instead of a result
+// with isError (the tool ran and reports a failure). A task it ends is
+// failed with this error.
+class ToolProtocolError : public std::runtime_error {
+ public:
+  ToolProtocolError(int code, const std::string& message, nlohmann::json data = nullptr)
+      : std::runtime_error(message), code_(code), data_(std::move(data)) {}
+  int code() const noexcept { return code_; }
+  const nlohmann::json& data() const noexcept { return data_; }
+
+ private:
+  int code_;
+  nlohmann::json data_;
+};
+
 // A request to the client, for ToolContext::requestInputs.
 struct InputRequest {
   std::string method;  // sampling/createMessage, elicitation/create or roots/list
@@ -102,6 +118,22 @@ class ToolContext {
   // request's _meta).
   virtual nlohmann::json clientCapabilities() const = 0;
 
+  // Turns this call into a task (protocol 2026-07-28's tasks extension)
+  // when it can become one: a stateless request whose _meta declares the
+  // extension, to a tool whose task_support allows it. The task is
+  // committed, the client is answered at once with its id, and the handler
+  // goes on; what it returns completes the task (a ToolProtocolError fails
+  // it). From then on requestInputs() waits for the client's tasks/update
+  // (the task shows input_required meanwhile), cancelled() follows
+  // tasks/cancel, progress and logs are not sent. Returns false and changes
+  // nothing when the call cannot become a task: the handler goes on and is
+  // answered as usual. True again once it is a task.
+  virtual bool startTask(const std::string& status_message = std::string()) = 0;
+
+  // The task's status message (tasks/get shows it); ignored unless the call
+  // is a task.
+  virtual void setStatusMessage(const std::string& message) = 0;
+
   // The three requests MCP defines, through request().
   nlohmann::json createMessage(const nlohmann::json& params) {
     return request("sampling/createMessage", params);
@@ -113,6 +145,13 @@ class ToolContext {
 // Returns a CallToolResult object ({"content": [...]}, ...). An exception
 // becomes a result with isError: true and its message as text.
 using ToolHandler = std::function<nlohmann::json(const nlohmann::json& arguments, ToolContext& context)>;
+
+// Whether a tool's calls may become tasks (ToolContext::startTask).
+enum class TaskSupport {
+  kForbidden,  // never (the default)
+  kOptional,   // when the caller declares the tasks extension
+  kRequired,   // only as tasks: a caller without the extension gets -32021
+};
 
 struct Tool {
   std::string name;
@@ -128,6 +167,17 @@ struct Tool {
   // correct its call, and the handler never sees them. false: the handler
   // gets the arguments as sent and checks them itself. Default: true.
   bool check_arguments = true;
+
+  // Tasks (protocol 2026-07-28): whether calls may become tasks; how long
+  // a task is kept from its creation (nullopt: until deleted) and how often
+  // clients are asked to poll it; and whether a task left unfinished by a
+  // crash is run again from the start by the next server on the file (only
+  // for handlers that are safe to run twice) instead of failing with a
+  // message saying the server stopped.
+  TaskSupport task_support = TaskSupport::kForbidden;
+  std::optional<std::chrono::milliseconds> task_ttl = std::chrono::hours(1);
+  std::chrono::milliseconds task_poll_interval = std::chrono::seconds(1);
+  bool rerun_tasks_after_restart = false;
 };
 
 // Completion candidates (completion/complete) for a prompt argument or a

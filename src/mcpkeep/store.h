@@ -27,6 +27,7 @@
 #include <mcpkeep/event_id.h>
 #include <mcpkeep/options.h>
 #include <mcpkeep/session.h>
+#include <mcpkeep/task.h>
 #include <mcpkeep/stream.h>
 
 namespace mcpkeep {
@@ -36,6 +37,7 @@ struct MaintenanceReport {
   int64_t events_expired = 0;                 // deleted for age
   int64_t streams_pruned = 0;                 // closed request streams left empty
   std::vector<std::string> sessions_expired;  // deleted for idleness
+  int64_t tasks_expired = 0;                  // deleted, their ttl past
 };
 
 // A histogram for metrics: how many observations fell at or under each
@@ -124,6 +126,41 @@ class Store {
   // inserts or deletes), not a count of them, so it costs the same with a
   // million sessions on file.
   int64_t sessionCount() const;
+
+  // ---- Tasks (protocol 2026-07-28's tasks extension) -----------------
+
+  // Creates a working task for the tools/call `request` (JSON params).
+  Task createTask(const std::string& request, std::optional<std::chrono::milliseconds> ttl,
+                  std::chrono::milliseconds poll_interval);
+
+  // The task, or nullopt if there is none with this id (or it expired).
+  std::optional<Task> task(const std::string& task_id) const;
+
+  // Tasks still working or waiting for input (after a crash: what no one
+  // finishes any more).
+  std::vector<Task> unfinishedTasks() const;
+
+  // Adds input requests (a JSON object, key -> request) that the task waits
+  // on, and marks it input_required. False when the task is finished or
+  // gone (nothing changes).
+  bool askTaskInput(const std::string& task_id, const std::string& requests);
+
+  // Records the client's answers (JSON object, key -> result) to requests
+  // the task waits on; answers to other keys are ignored. Once none waits,
+  // the task is working again. False when there is no such task.
+  bool answerTaskInput(const std::string& task_id, const std::string& responses);
+
+  // Finishes an unfinished task: completed with `payload` as its result,
+  // or failed with `payload` as its JSON-RPC error. False (nothing changes)
+  // when it had finished already (e.g. cancelled) or is gone.
+  bool finishTask(const std::string& task_id, TaskStatus status, const std::string& payload,
+                  const std::string& status_message = std::string());
+
+  // Cancels the task unless it has finished. False when there is no such task.
+  bool cancelTask(const std::string& task_id);
+
+  // Sets the status message of an unfinished task.
+  void setTaskStatusMessage(const std::string& task_id, const std::string& message);
 
   // The file's 32 random bytes that sign and check requestState (protocol
   // 2026-07-28); the same for every process and restart on the file.

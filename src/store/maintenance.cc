@@ -24,6 +24,10 @@ MaintenanceReport Store::runMaintenance() {
         "AND NOT EXISTS (SELECT 1 FROM events WHERE events.stream_id = streams.id)");
     prune->bind(1, now);
     report.streams_pruned = prune->exec();
+    // A task is kept for its ttl from creation (the client was told so), then goes.
+    auto tasks = c.query("DELETE FROM tasks WHERE ttl_ms IS NOT NULL AND created_at + ttl_ms < ?");
+    tasks->bind(1, now);
+    report.tasks_expired = tasks->exec();
   });
   report.sessions_expired = expireIdleSessions();
   impl_->writer->exclusive([](store::Connection& c) {

@@ -283,6 +283,7 @@ int serveStdio() {
     mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
     addFixtureTools(server);
     mcpkeep::test::addStatelessFixtureTools(server);
+    mcpkeep::test::addTaskFixtureTools(server);
     addFixturePrompts(server);
     addFixtureResources(server);
     status = mcpkeep::test::serveStdio(server);
@@ -315,6 +316,7 @@ int main(int argc, char** argv) {
   mcpkeep::McpServer server(hub, {"mcpkeep-conformance", "0.1.0", ""});
   addFixtureTools(server);
   mcpkeep::test::addStatelessFixtureTools(server);
+  mcpkeep::test::addTaskFixtureTools(server);
   addFixturePrompts(server);
   addFixtureResources(server);
   mcpkeep::HttpOptions options;

@@ -6,7 +6,9 @@
 #include "stateless_fixture.h"
 
 #include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 namespace mcpkeep::test {
 
@@ -155,6 +157,74 @@ void addStatelessFixtureTools(McpServer& server) {
                         server.addPrompt(std::move(prompt));
                         return text("Mutation triggered");
                       }));
+}
+
+void addTaskFixtureTools(McpServer& server) {
+  server.addTool(tool("greet", "Greets by name (never a task).", [](const json& arguments, ToolContext&) -> json {
+    return text("Hello, " + arguments.value("name", std::string("world")) + "!");
+  }));
+
+  Tool slow = tool("slow_compute", "Sleeps `seconds`, then answers; as a task when it can.",
+                   [](const json& arguments, ToolContext& ctx) -> json {
+                     ctx.startTask("computing");
+                     const auto until = std::chrono::steady_clock::now() +
+                                        std::chrono::milliseconds(static_cast<int64_t>(1000 * arguments.value("seconds", 0.0)));
+                     while (std::chrono::steady_clock::now() < until && !ctx.cancelled()) {
+                       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                     }
+                     return text("computed after " + std::to_string(arguments.value("seconds", 0.0)) + " s");
+                   });
+  slow.task_support = TaskSupport::kOptional;
+  server.addTool(std::move(slow));
+
+  Tool failing = tool("failing_job", "Fails as a tool after a second (runs only as a task).",
+                      [](const json&, ToolContext& ctx) -> json {
+                        ctx.startTask();
+                        std::this_thread::sleep_for(std::chrono::seconds(1));
+                        throw std::runtime_error("the job failed");
+                      });
+  failing.task_support = TaskSupport::kRequired;
+  server.addTool(std::move(failing));
+
+  Tool protocol_error = tool("protocol_error_job", "Fails with a JSON-RPC error.", [](const json&, ToolContext& ctx) -> json {
+    ctx.startTask();
+    throw ToolProtocolError(-32603, "the job could not be carried out");
+  });
+  protocol_error.task_support = TaskSupport::kOptional;
+  server.addTool(std::move(protocol_error));
+
+  Tool confirm = tool("confirm_delete", "Asks before deleting `filename`.", [](const json& arguments, ToolContext& ctx) -> json {
+    ctx.startTask("waiting for a confirmation");
+    const std::string file = arguments.value("filename", std::string("file"));
+    const auto got = ctx.requestInputs({{"confirm", {"elicitation/create",
+                                                     {{"message", "Delete " + file + "?"},
+                                                      {"requestedSchema", {{"type", "object"},
+                                                                           {"properties", {{"confirm", {{"type", "boolean"}}}}},
+                                                                           {"required", {"confirm"}}}}}}}});
+    const json& answer = got.at("confirm");
+    const bool yes = answer.value("action", "") == "accept" &&
+                     answer.value("content", json::object()).value("confirm", false);
+    return text(yes ? "Deleted " + file : "Kept " + file);
+  });
+  confirm.task_support = TaskSupport::kOptional;
+  server.addTool(std::move(confirm));
+
+  Tool multi = tool("multi_input", "Asks two things at once.", [](const json&, ToolContext& ctx) -> json {
+    ctx.startTask();
+    const auto got = ctx.requestInputs({{"first", elicitString("First?", "value")}, {"second", elicitString("Second?", "value")}});
+    return text("first: " + field(got.at("first"), "value") + ", second: " + field(got.at("second"), "value"));
+  });
+  multi.task_support = TaskSupport::kOptional;
+  server.addTool(std::move(multi));
+
+  Tool composed = tool("test_tool_with_task", "Asks a name (before the task), then greets as a task.",
+                       [](const json&, ToolContext& ctx) -> json {
+                         const auto got = ctx.requestInputs({{"user_name", elicitString("What is your name?", "name")}});
+                         ctx.startTask();
+                         return text("Hello, " + field(got.at("user_name"), "name") + "! (from a task)");
+                       });
+  composed.task_support = TaskSupport::kRequired;
+  server.addTool(std::move(composed));
 }
 
 }  // namespace mcpkeep::test
