@@ -29,19 +29,10 @@ json request(int id, const std::string& method, json params, json request_meta =
   return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
 }
 
-// POSTs `message` as a 2026-07-28 client does: no session, the version,
-// method and name mirrored in headers (`extra` overrides them).
 HttpReply post(const McpClient& client, const json& message, const std::map<std::string, std::string>& extra = {},
-               std::size_t max_events = SIZE_MAX, const std::function<void(const mcpkeep::test::SseEvent&)>& on_event = nullptr) {
-  std::map<std::string, std::string> headers = {{"Content-Type", "application/json"},
-                                                {"Accept", "application/json, text/event-stream"},
-                                                {"MCP-Protocol-Version", kVersion},
-                                                {"Mcp-Method", message["method"].get<std::string>()}};
-  const json& params = message["params"];
-  if (params.contains("name") && params["name"].is_string()) headers["Mcp-Name"] = params["name"];
-  if (params.contains("uri") && params["uri"].is_string()) headers["Mcp-Name"] = params["uri"];
-  for (const auto& [name, value] : extra) headers[name] = value;
-  return client.send("POST", message.dump(), headers, max_events, on_event);
+               std::size_t max_events = SIZE_MAX,
+               const std::function<void(const mcpkeep::test::SseEvent&)>& on_event = nullptr) {
+  return client.postStateless(message, extra, max_events, on_event);
 }
 
 json call(const std::string& tool, json arguments = json::object()) {

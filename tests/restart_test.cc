@@ -188,6 +188,61 @@ TEST_CASE("after kill -9 a pending elicitation ends in the interrupted error; su
   restarted->signalAndWait(SIGTERM);
 }
 
+TEST_CASE("tasks across kill -9: finished ones keep their results, working ones fail saying why or run again") {
+  using mcpkeep::test::statelessRequest;
+  using mcpkeep::test::withTasks;
+  mcpkeep::test::TempDir dir;
+  const std::string db = dir.file("tasks.db");
+  const std::vector<std::string> fixture = {MCPKEEP_CONFORMANCE_SERVER};
+  auto [server, port] = startServer(db, fixture);
+  McpClient client(port);
+  const json caps = withTasks({{"elicitation", json::object()}});
+  int next = 1;
+  const auto call = [&](McpClient& c, const std::string& tool, json arguments) {
+    const auto reply = c.postStateless(statelessRequest(next++, "tools/call", {{"name", tool}, {"arguments", std::move(arguments)}}, caps));
+    INFO(reply.body);
+    REQUIRE(reply.parsedBody()["result"]["resultType"] == "task");
+    return reply.parsedBody()["result"]["taskId"].get<std::string>();
+  };
+  const auto get = [&](McpClient& c, const std::string& id) {
+    return c.postStateless(statelessRequest(next++, "tasks/get", {{"taskId", id}}, caps)).parsedBody()["result"];
+  };
+  const auto poll = [&](McpClient& c, const std::string& id, const std::string& status) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    json task;
+    while (std::chrono::steady_clock::now() < deadline && (task = get(c, id))["status"] != status) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return task;
+  };
+  const std::string finished = call(client, "slow_compute", {{"seconds", 0}});
+  const json before = poll(client, finished, "completed");
+  REQUIRE(before["status"] == "completed");
+  const std::string working = call(client, "slow_compute", {{"seconds", 60}});
+  const std::string asking = call(client, "confirm_delete", {{"filename", "a.txt"}});
+  REQUIRE(poll(client, asking, "input_required")["status"] == "input_required");
+  const std::string rerun = call(client, "durable_compute", {{"seconds", 1}});
+
+  REQUIRE(WIFSIGNALED(server->signalAndWait(SIGKILL)));
+  auto [restarted, new_port] = startServer(db, fixture);
+  McpClient after(new_port);
+  const json kept = get(after, finished);
+  CHECK(kept["status"] == "completed");
+  CHECK(kept["result"] == before["result"]);
+  for (const std::string& id : {working, asking}) {
+    const json stopped = get(after, id);
+    CHECK(stopped["status"] == "failed");
+    CHECK(stopped["statusMessage"] == "the server stopped before the task finished");
+    CHECK(stopped["error"]["code"] == -32603);
+  }
+  const json again = poll(after, rerun, "completed");
+  CHECK(again["status"] == "completed");
+  CHECK(again["result"]["content"][0]["text"] == "durably computed");
+  // Nothing lost, nothing made twice.
+  CHECK(mcpkeep::test::runSqlite3(db, "SELECT count(*) FROM tasks;").output == "4\n");
+  restarted->signalAndWait(SIGTERM);
+}
+
 TEST_CASE("serve --sse-retry sets the retry hint that clients wait before reconnecting") {
   mcpkeep::test::TempDir dir;
   auto [server, port] = startServer(dir.file("retry.db"), {MCPKEEP_BINARY, "serve", "--sse-retry", "2500"});

@@ -5,7 +5,10 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/MessageHeader.h>
 
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "http/endpoint.h"
@@ -22,11 +25,23 @@ using Poco::Net::HTTPServerResponse;
 
 namespace {
 
+[[noreturn]] void mismatch(const std::string& what) { throw mcp::RpcError(mcp::kHeaderMismatch, "header mismatch: " + what); }
+
+bool isStrictBase64(const std::string& text) {
+  if (text.empty() || text.size() % 4 != 0) return false;
+  const std::size_t padding = text.size() - std::min(text.find_last_not_of('=') + 1, text.size());
+  if (padding > 2) return false;
+  return std::all_of(text.begin(), text.end() - static_cast<std::ptrdiff_t>(padding), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+  });
+}
+
 // A header value as sent, or decoded from the "=?base64?...?=" form
 // clients use for values that are not plain ASCII. Poco reads header values
 // as RFC 2047 encoded words and takes the leading "=?" of that form for one,
-// leaving "base64?...?="; both spellings are read.
-std::string headerValue(const std::string& raw) {
+// leaving "base64?...?="; both spellings are read. Malformed base64 is a
+// mismatch.
+std::string headerValue(const std::string& raw, const std::string& header) {
   static const std::string kOpen = "=?base64?", kPocoOpen = "base64?", kClose = "?=";
   const auto wrapped = [&](const std::string& open) {
     return raw.size() >= open.size() + kClose.size() && raw.compare(0, open.size(), open) == 0 &&
@@ -34,9 +49,18 @@ std::string headerValue(const std::string& raw) {
   };
   const std::size_t open = wrapped(kOpen) ? kOpen.size() : wrapped(kPocoOpen) ? kPocoOpen.size() : 0;
   if (open == 0) return raw;
-  std::istringstream in(raw.substr(open, raw.size() - open - kClose.size()));
+  const std::string encoded = raw.substr(open, raw.size() - open - kClose.size());
+  if (!isStrictBase64(encoded)) mismatch(header + " is not valid base64 inside =?base64?...?=");
+  std::istringstream in(encoded);
   Poco::Base64Decoder decoder(in);
   return std::string((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+}
+
+// Whether a header Poco read as `seen` carries `expected`: encoded, or sent
+// as it is (Poco's RFC 2047 reading alters a literal holding "=?" the same
+// way whether it came in a header or is altered here).
+bool carries(const std::string& seen, const std::string& expected, const std::string& header) {
+  return headerValue(seen, header) == expected || Poco::Net::MessageHeader::decodeWord(expected) == seen;
 }
 
 // The HTTP status of a stateless error answer.
@@ -55,8 +79,6 @@ int statusOf(int rpc_code) {
       return 200;
   }
 }
-
-[[noreturn]] void mismatch(const std::string& what) { throw mcp::RpcError(mcp::kHeaderMismatch, "header mismatch: " + what); }
 
 // SEP-2243: MCP-Protocol-Version, Mcp-Method and (for the methods that
 // name something: a tool, prompt, resource or task) Mcp-Name must be sent
@@ -88,9 +110,47 @@ void checkMirroredHeaders(const HTTPServerRequest& request, const json& message)
   const json& params = message["params"];
   if (!params.contains(named) || !params[named].is_string()) return;  // the answerer names that error
   if (!request.has("Mcp-Name")) mismatch("the Mcp-Name header is missing");
-  const std::string name = headerValue(request.get("Mcp-Name"));
-  if (name != params[named].get<std::string>()) {
-    mismatch("Mcp-Name header '" + name + "' differs from the body's params." + named);
+  if (!carries(request.get("Mcp-Name"), params[named].get<std::string>(), "Mcp-Name")) {
+    mismatch("Mcp-Name header '" + request.get("Mcp-Name") + "' differs from the body's params." + named);
+  }
+}
+
+// A tool's arguments mirrored in Mcp-Param-* headers must be sent when the
+// body has them, hold only header-safe characters, and agree with the body
+// (integers compared as numbers).
+void checkParamHeaders(const HTTPServerRequest& request, const json& arguments,
+                       const std::vector<Dispatcher::MirroredParam>& mirrored) {
+  for (const Dispatcher::MirroredParam& param : mirrored) {
+    const json* value = &arguments;
+    for (const std::string& step : param.path) {
+      if (!value->is_object() || !value->contains(step)) {
+        value = nullptr;
+        break;
+      }
+      value = &(*value)[step];
+    }
+    if (!value || value->is_null()) continue;  // nothing to mirror: no header is due
+    const std::string header = "Mcp-Param-" + param.header;
+    if (!request.has(header)) mismatch(header + " is missing (the body has " + param.path.back() + ")");
+    const std::string& raw = request.get(header);
+    const bool safe = std::all_of(raw.begin(), raw.end(), [](char c) { return (c >= 0x20 && c < 0x7f) || c == '\t'; });
+    if (!safe) mismatch(header + " holds characters a header value may not");
+    const std::string sent = headerValue(raw, header);
+    bool same = false;
+    if (value->is_string()) {
+      same = carries(raw, value->get<std::string>(), header);
+    } else if (value->is_boolean()) {
+      same = sent == (value->get<bool>() ? "true" : "false");
+    } else if (value->is_number()) {
+      try {
+        std::size_t used = 0;
+        const double number = std::stod(sent, &used);
+        same = used == sent.size() && number == value->get<double>();
+      } catch (const std::exception&) {
+        same = false;
+      }
+    }
+    if (!same) mismatch(header + " '" + sent + "' differs from the body's " + param.path.back());
   }
 }
 
@@ -123,6 +183,11 @@ void Endpoint::postStateless(HTTPServerRequest& request, HTTPServerResponse& res
     checkVersionHeader(request, message);
     mcp::readRequestMeta(message);
     checkMirroredHeaders(request, message);
+    const json& params = message["params"];
+    if (message["method"] == "tools/call" && params.contains("name") && params["name"].is_string()) {
+      checkParamHeaders(request, params.value("arguments", json::object()),
+                        answerer_.mirroredParams(params["name"].get<std::string>()));
+    }
   } catch (const mcp::RpcError& e) {
     sendJson(response, statusOf(e.code()), mcp::errorMessage(id, e.code(), e.what(), e.data()));
     return;

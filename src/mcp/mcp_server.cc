@@ -7,6 +7,7 @@
 #include "mcp/mcp_server_impl.h"
 #include "mcp/protocol_version.h"
 #include "mcp/methods.h"
+#include "mcp/mirrored_params.h"
 #include "mcp/session_lifecycle.h"
 #include "mcp/stateless_era.h"
 #include "mcp/uri_template.h"
@@ -36,10 +37,26 @@ Hub& McpServer::hub() { return impl_->hub; }
 
 void McpServer::setAddress(const std::string& url) { impl_->file->describe(url); }
 
+std::vector<Dispatcher::MirroredParam> McpServer::mirroredParams(const std::string& tool) {
+  json schema;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    const auto found = impl_->tools.find(tool);
+    if (found == impl_->tools.end()) return {};
+    schema = found->second.input_schema;
+  }
+  return mcp::mirroredParams(schema);
+}
+
 bool McpServer::endSession(const std::string& session_id) { return mcp::endSession(impl_->hub, session_id); }
 
 void McpServer::addTool(Tool tool) {
   if (tool.name.empty() || !tool.handler) throw std::invalid_argument("a tool needs a name and a handler");
+  try {
+    mcp::mirroredParams(tool.input_schema);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("tool '" + tool.name + "': " + e.what());
+  }
   const std::string key = tool.name;
   impl_->add(impl_->tools, key, std::move(tool), "tools");
 }

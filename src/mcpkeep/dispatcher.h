@@ -10,6 +10,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -58,6 +59,21 @@ class Dispatcher {
   // instead of a session). When not, the transport refuses them in a way
   // clients read as "fall back to initialize".
   virtual bool servesStateless() const { return false; }
+
+  // A tool argument that 2026-07-28 clients mirror into the header
+  // Mcp-Param-{header} (x-mcp-header in the tool's input schema).
+  struct MirroredParam {
+    std::string header;             // the {header} part
+    std::vector<std::string> path;  // property names from the arguments' root
+    std::string type;               // "string", "integer" or "boolean"
+  };
+
+  // The arguments of `tool` mirrored into headers, for the transport to
+  // check against the body; empty when none or the tool is unknown.
+  virtual std::vector<MirroredParam> mirroredParams(const std::string& tool) {
+    (void)tool;
+    return {};
+  }
 
   // Ends the session (the client's DELETE) with what it holds. False when
   // there was none.

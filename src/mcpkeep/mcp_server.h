@@ -262,7 +262,9 @@ class McpServer : public Dispatcher {
   McpServer(const McpServer&) = delete;
   McpServer& operator=(const McpServer&) = delete;
 
-  // Adds a tool, or replaces the one with the same name.
+  // Adds a tool, or replaces the one with the same name. Throws
+  // std::invalid_argument for a tool without a name or handler, or with an
+  // x-mcp-header annotation the spec forbids (see mirroredParams).
   void addTool(Tool tool);
 
   // Adds a prompt, or replaces the one with the same name. A server with
@@ -313,6 +315,8 @@ class McpServer : public Dispatcher {
   Hub& hub() override;
 
   bool servesStateless() const override { return true; }
+
+  std::vector<MirroredParam> mirroredParams(const std::string& tool) override;
 
   // Where clients reach this server (HttpServer::start sets it), named to a
   // second server refused on the same file.

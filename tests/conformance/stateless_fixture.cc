@@ -136,6 +136,14 @@ void addStatelessFixtureTools(McpServer& server) {
                         ctx.log("info", "Diagnostic trace logging activated");
                         return text("Logging evaluated");
                       }));
+  Tool mirrored = tool("test_header_params", "Arguments mirrored in Mcp-Param-* headers (x-mcp-header).",
+                       [](const json& arguments, ToolContext&) -> json { return text("params: " + arguments.dump()); });
+  mirrored.input_schema = {{"type", "object"},
+                           {"properties", {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+                                           {"priority", {{"type", "integer"}, {"x-mcp-header", "Priority"}}},
+                                           {"verbose", {{"type", "boolean"}, {"x-mcp-header", "Verbose"}}}}},
+                           {"required", {"region"}}};
+  server.addTool(std::move(mirrored));
   // Each call adds a tool (or a prompt): the list changes, and listeners hear it.
   server.addTool(tool("test_trigger_tool_change", "Adds a tool, so the tool list changes.",
                       [&server](const json&, ToolContext&) -> json {
@@ -216,6 +224,21 @@ void addTaskFixtureTools(McpServer& server) {
   });
   multi.task_support = TaskSupport::kOptional;
   server.addTool(std::move(multi));
+
+  // mcpkeep's own: a task that a restart runs again rather than fails.
+  Tool durable = tool("durable_compute", "Sleeps `seconds` as a task; run again after a crash.",
+                      [](const json& arguments, ToolContext& ctx) -> json {
+                        ctx.startTask();
+                        const auto until = std::chrono::steady_clock::now() +
+                                           std::chrono::milliseconds(static_cast<int64_t>(1000 * arguments.value("seconds", 0.0)));
+                        while (std::chrono::steady_clock::now() < until && !ctx.cancelled()) {
+                          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                        }
+                        return text("durably computed");
+                      });
+  durable.task_support = TaskSupport::kOptional;
+  durable.rerun_tasks_after_restart = true;
+  server.addTool(std::move(durable));
 
   Tool composed = tool("test_tool_with_task", "Asks a name (before the task), then greets as a task.",
                        [](const json&, ToolContext& ctx) -> json {

@@ -117,6 +117,32 @@ HttpReply McpClient::post(const json& message, const std::map<std::string, std::
   return send("POST", message.dump(), headers);
 }
 
+HttpReply McpClient::postStateless(const json& message, const std::map<std::string, std::string>& extra,
+                                   std::size_t max_events, const std::function<void(const SseEvent&)>& on_event) const {
+  std::map<std::string, std::string> headers = {{"Content-Type", "application/json"},
+                                                {"Accept", "application/json, text/event-stream"},
+                                                {"MCP-Protocol-Version", "2026-07-28"},
+                                                {"Mcp-Method", message["method"].get<std::string>()}};
+  if (!auth_token.empty()) headers["Authorization"] = "Bearer " + auth_token;
+  const json& params = message["params"];
+  for (const char* named : {"name", "uri", "taskId"}) {
+    if (params.contains(named) && params[named].is_string()) headers["Mcp-Name"] = params[named];
+  }
+  for (const auto& [name, value] : extra) headers[name] = value;
+  return send("POST", message.dump(), headers, max_events, on_event);
+}
+
+json statelessRequest(int id, const std::string& method, json params, json capabilities) {
+  params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                     {"io.modelcontextprotocol/clientCapabilities", std::move(capabilities)}};
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+}
+
+json withTasks(json more) {
+  more["extensions"]["io.modelcontextprotocol/tasks"] = json::object();
+  return more;
+}
+
 HttpReply McpClient::initialize(const std::string& version) {
   const int id = next_id++;
   HttpReply reply = post({{"jsonrpc", "2.0"}, {"id", id}, {"method", "initialize"},

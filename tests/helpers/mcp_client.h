@@ -62,6 +62,12 @@ class McpClient {
   HttpReply get(const std::map<std::string, std::string>& extra, std::size_t max_events,
                 const std::function<void(const SseEvent&)>& on_event = nullptr) const;
 
+  // Protocol 2026-07-28: POSTs `message` with no session, its version,
+  // method and name mirrored in headers (`extra` overrides them).
+  HttpReply postStateless(const nlohmann::json& message, const std::map<std::string, std::string>& extra = {},
+                          std::size_t max_events = SIZE_MAX,
+                          const std::function<void(const SseEvent&)>& on_event = nullptr) const;
+
   std::string session_id;
   std::string protocol_version;
   std::string auth_token;
@@ -74,5 +80,13 @@ class McpClient {
 };
 
 std::vector<SseEvent> parseSse(const std::string& text);
+
+// A 2026-07-28 request: `params` with _meta naming the version and
+// `capabilities`.
+nlohmann::json statelessRequest(int id, const std::string& method, nlohmann::json params,
+                                nlohmann::json capabilities = nlohmann::json::object());
+
+// Capabilities declaring the tasks extension (and `more`).
+nlohmann::json withTasks(nlohmann::json more = nlohmann::json::object());
 
 }  // namespace mcpkeep::test
