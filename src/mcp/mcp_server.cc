@@ -62,7 +62,7 @@ void McpServer::addTool(Tool tool) {
 }
 
 void McpServer::addPrompt(Prompt prompt) {
-  if (prompt.name.empty() || !prompt.handler) {
+  if (prompt.name.empty() || (!prompt.handler && !prompt.asking_handler)) {
     throw std::invalid_argument("a prompt needs a name and a handler");
   }
   const std::string key = prompt.name;

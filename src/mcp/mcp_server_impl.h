@@ -72,6 +72,18 @@ struct CapabilityMissing {
   std::string capability;
 };
 
+// A stateless caller's answers to `requests`. Throws CapabilityMissing for
+// a request its _meta does not declare the capability of, else
+// InputRequired naming those not answered yet.
+std::map<std::string, nlohmann::json> statelessInputs(const Caller& caller,
+                                                      const std::map<std::string, InputRequest>& requests);
+
+// Throws CapabilityMissing unless the caller declared what `requests` need.
+void requireCapabilities(const Caller& caller, const std::map<std::string, InputRequest>& requests);
+
+// The -32021 error message answering a request that needs `missing`.
+nlohmann::json capabilityError(const nlohmann::json& id, const CapabilityMissing& missing);
+
 // Likewise, through a task's handler waiting for input when the task was
 // cancelled or expired meanwhile: there is nothing left to record.
 struct TaskEnded {};
@@ -145,7 +157,7 @@ struct McpServer::Impl {
     return mcp::listPage(prompts, params, "prompts", mcp::describePrompt);
   }
 
-  json getPrompt(const json& params) {
+  json getPrompt(const json& params, InputContext* inputs = nullptr) {
     const std::string& name = mcp::requireString(params, "name", "prompts/get");
     Prompt prompt;
     {
@@ -154,7 +166,7 @@ struct McpServer::Impl {
       if (found == prompts.end()) throw RpcError(mcp::kInvalidParams, "unknown prompt '" + name + "'");
       prompt = found->second;  // a copy: the handler runs without the lock
     }
-    return mcp::getPrompt(prompt, params);
+    return mcp::getPrompt(prompt, params, inputs);
   }
 
   void setLevel(const std::string& session, const json& params) {
@@ -244,7 +256,11 @@ struct McpServer::Impl {
   json serverInfoJson() const { return {{"name", info.name}, {"version", info.version}}; }
   // The caller of a stateless tools/call: its _meta, and the answers of
   // this round (inputResponses) and earlier ones (requestState, checked).
-  mcp::Caller statelessCaller(const json& params, const json& meta_capabilities, int log_level);
+  mcp::Caller statelessCaller(const std::string& method, const json& params, const json& meta_capabilities,
+                              int log_level);
+  // The input_required result asking what `asked` names, with the state
+  // carrying the caller's answers so far.
+  json inputRequiredResult(const mcp::InputRequired& asked, const mcp::Caller& caller, mcp::Method method);
   mcp::RequestStateSigner& signer();
 
   // ---- Tasks (task_calls.cc) ----

@@ -21,7 +21,20 @@ json describePrompt(const Prompt& prompt) {
   return entry;
 }
 
-json getPrompt(const Prompt& prompt, const json& params) {
+namespace {
+
+// A session's prompts/get is answered at once, with no stream to ask on.
+class NoInputs : public InputContext {
+ public:
+  std::map<std::string, json> requestInputs(const std::map<std::string, InputRequest>&) override {
+    throw ClientRequestError("a prompt can ask the client for input only in a stateless request (protocol 2026-07-28)");
+  }
+  json clientCapabilities() const override { return json::object(); }
+};
+
+}  // namespace
+
+json getPrompt(const Prompt& prompt, const json& params, InputContext* inputs) {
   const json given = params.value("arguments", json::object());
   if (!given.is_object()) throw RpcError(kInvalidParams, "\"arguments\" must be an object");
   std::map<std::string, std::string> arguments;
@@ -40,7 +53,12 @@ json getPrompt(const Prompt& prompt, const json& params) {
   }
   json result;
   try {
-    result = prompt.handler(arguments);
+    if (prompt.asking_handler) {
+      NoInputs none;
+      result = prompt.asking_handler(arguments, inputs ? *inputs : none);
+    } else {
+      result = prompt.handler(arguments);
+    }
   } catch (const std::invalid_argument& e) {
     throw RpcError(kInvalidParams, e.what());
   } catch (const std::exception& e) {

@@ -48,13 +48,72 @@ json McpServer::Impl::discoverResult() {
   return result;
 }
 
-mcp::Caller McpServer::Impl::statelessCaller(const json& params, const json& capabilities, int log_level) {
+namespace mcp {
+
+void requireCapabilities(const Caller& caller, const std::map<std::string, InputRequest>& requests) {
+  for (const auto& [key, asked] : requests) {
+    const std::string capability = requiredCapability(asked.method);
+    if (capability.empty()) throw std::invalid_argument("'" + asked.method + "' is not a request to the client");
+    if (!caller.capabilities.contains(capability)) throw CapabilityMissing{capability};
+  }
+}
+
+std::map<std::string, json> statelessInputs(const Caller& caller, const std::map<std::string, InputRequest>& requests) {
+  requireCapabilities(caller, requests);
+  std::map<std::string, json> results;
+  json missing = json::object();
+  for (const auto& [key, asked] : requests) {
+    if (const auto answer = caller.answers.find(key); answer != caller.answers.end()) {
+      results[key] = *answer;
+    } else {
+      missing[key] = {{"method", asked.method}, {"params", asked.params}};
+    }
+  }
+  if (!missing.empty()) throw InputRequired{std::move(missing)};
+  return results;
+}
+
+json capabilityError(const json& id, const CapabilityMissing& missing) {
+  return errorMessage(id, kMissingClientCapability,
+                      "this needs the client capability '" + missing.capability +
+                          "', which the request's _meta does not declare",
+                      {{"requiredCapabilities", {{missing.capability, json::object()}}}});
+}
+
+}  // namespace mcp
+
+namespace {
+
+// A stateless prompts/get's way to ask (a prompt's asking_handler).
+class StatelessInputs : public InputContext {
+ public:
+  explicit StatelessInputs(const mcp::Caller& caller) : caller_(caller) {}
+  std::map<std::string, json> requestInputs(const std::map<std::string, InputRequest>& requests) override {
+    return mcp::statelessInputs(caller_, requests);
+  }
+  json clientCapabilities() const override { return caller_.capabilities; }
+
+ private:
+  const mcp::Caller& caller_;
+};
+
+}  // namespace
+
+json McpServer::Impl::inputRequiredResult(const mcp::InputRequired& asked, const mcp::Caller& caller, mcp::Method method) {
+  json result = {{"resultType", "input_required"},
+                 {"inputRequests", asked.requests},
+                 {"requestState", signer().sign({{"answers", caller.answers}}, caller.binding)}};
+  return mcp::statelessResult(std::move(result), method, serverInfoJson());
+}
+
+mcp::Caller McpServer::Impl::statelessCaller(const std::string& method, const json& params, const json& capabilities,
+                                             int log_level) {
   mcp::Caller caller;
   caller.stateless = true;
   caller.capabilities = capabilities;
   caller.log_level = log_level;
   caller.tasks = mcp::declaresTasks(capabilities);
-  caller.binding = "tools/call\n" + params.value("name", std::string()) + "\n" +
+  caller.binding = method + "\n" + params.value("name", std::string()) + "\n" +
                    params.value("arguments", json::object()).dump();
   if (const auto state = params.find("requestState"); state != params.end()) {
     if (!state->is_string()) throw RpcError(mcp::kInvalidParams, "\"requestState\" must be a string");
@@ -89,7 +148,7 @@ McpServer::Dispatch McpServer::Impl::handleStateless(const json& request) {
         }
         const json& params = mcp::paramsOf(request);
         if (*method == mcp::Method::kToolsCall) {
-          const mcp::Caller caller = statelessCaller(params, meta.client_capabilities, meta.log_level);
+          const mcp::Caller caller = statelessCaller(name, params, meta.client_capabilities, meta.log_level);
           return {session, startToolCall(session, request_ids, id, params, caller), std::nullopt};
         }
         if (*method == mcp::Method::kTasksGet || *method == mcp::Method::kTasksUpdate ||
@@ -115,7 +174,24 @@ McpServer::Dispatch McpServer::Impl::handleStateless(const json& request) {
           return {session, stream, std::nullopt};
         }
         try {
-          result = resultOf(session, *method, name, params);
+          if (*method == mcp::Method::kPromptsGet) {
+            // A prompt may ask first: input_required rounds, as a tool's.
+            const mcp::Caller caller = statelessCaller(name, params, meta.client_capabilities, -1);
+            StatelessInputs inputs(caller);
+            try {
+              result = getPrompt(params, &inputs);
+            } catch (const mcp::InputRequired& asked) {
+              return {session, hub.openAndAnswer(session, request_ids, "message",
+                                                 mcp::resultMessage(id, inputRequiredResult(asked, caller, *method)).dump()),
+                      std::nullopt};
+            } catch (const mcp::CapabilityMissing& missing) {
+              Dispatch refused;
+              refused.rejection = mcp::capabilityError(id, missing);
+              return refused;
+            }
+          } else {
+            result = resultOf(session, *method, name, params);
+          }
         } catch (const RpcError& e) {
           // This era names an unknown resource with invalid params (SEP-2164).
           if (e.code() != mcp::kResourceNotFound) throw;

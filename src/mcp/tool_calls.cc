@@ -55,22 +55,9 @@ std::map<std::string, json> McpServer::Impl::Context::requestInputs(const std::m
     for (const auto& [key, asked] : requests) results[key] = requestOnStream(asked.method, asked.params, std::chrono::seconds(60));
     return results;
   }
-  for (const auto& [key, asked] : requests) {
-    const std::string capability = mcp::requiredCapability(asked.method);
-    if (capability.empty()) throw std::invalid_argument("'" + asked.method + "' is not a request to the client");
-    if (!caller_.capabilities.contains(capability)) throw mcp::CapabilityMissing{capability};
-  }
-  if (!task_id_.empty()) return requestFromTask(requests);
-  json missing = json::object();
-  for (const auto& [key, asked] : requests) {
-    if (const auto answer = caller_.answers.find(key); answer != caller_.answers.end()) {
-      results[key] = *answer;
-    } else {
-      missing[key] = {{"method", asked.method}, {"params", asked.params}};
-    }
-  }
-  if (!missing.empty()) throw mcp::InputRequired{std::move(missing)};
-  return results;
+  if (task_id_.empty()) return mcp::statelessInputs(caller_, requests);
+  mcp::requireCapabilities(caller_, requests);
+  return requestFromTask(requests);
 }
 
 json McpServer::Impl::Context::request(const std::string& method, const json& params, std::chrono::milliseconds timeout) {
@@ -186,16 +173,9 @@ json McpServer::Impl::toolAnswer(const json& id, const json& arguments, const To
       result = mcp::toolResult(tool, tool.handler(arguments, context));
     } catch (const mcp::InputRequired& asked) {
       // The answers so far go with the state, so the next round has them all.
-      json input_required = {{"resultType", "input_required"},
-                             {"inputRequests", asked.requests},
-                             {"requestState", signer().sign({{"answers", caller.answers}}, caller.binding)}};
-      return mcp::resultMessage(id, mcp::statelessResult(std::move(input_required), mcp::Method::kToolsCall,
-                                                         serverInfoJson()));
+      return mcp::resultMessage(id, inputRequiredResult(asked, caller, mcp::Method::kToolsCall));
     } catch (const mcp::CapabilityMissing& missing) {
-      return mcp::errorMessage(id, mcp::kMissingClientCapability,
-                               "this tool needs the client capability '" + missing.capability +
-                                   "', which the request's _meta does not declare",
-                               {{"requiredCapabilities", {{missing.capability, json::object()}}}});
+      return mcp::capabilityError(id, missing);
     } catch (const mcp::TaskEnded&) {
       return json();  // cancelled or expired while it waited: nothing to record
     } catch (const ToolProtocolError& e) {

@@ -53,6 +53,28 @@ struct InputRequest {
   nlohmann::json params = nlohmann::json::object();
 };
 
+// What a handler that may ask the client for input gets (a tool's
+// ToolContext, or a prompt's asking_handler). Valid during the call.
+class InputContext {
+ public:
+  virtual ~InputContext() = default;
+
+  // Several requests to the client, each under a key of the handler's
+  // choosing; returns their results by key. A session's client is sent
+  // them one after another on the call's stream (tools only: a prompt's
+  // requests fail with ClientRequestError there). A stateless request's
+  // client (2026-07-28) is sent them together in one "input_required"
+  // result (with a signed requestState carrying the answers of earlier
+  // rounds), and the handler's next run gets them. A stateless client that
+  // did not declare a capability a request needs gets the
+  // MissingRequiredClientCapability error (-32021) as the answer.
+  virtual std::map<std::string, nlohmann::json> requestInputs(const std::map<std::string, InputRequest>& requests) = 0;
+
+  // The capabilities the client declared (its initialize, or the stateless
+  // request's _meta).
+  virtual nlohmann::json clientCapabilities() const = 0;
+};
+
 // What a tool handler gets besides its arguments. Valid during the call.
 //
 // A call comes from one of two eras. A session's client (protocol
@@ -63,10 +85,8 @@ struct InputRequest {
 // sends the call again with the answers, and the handler runs again from
 // its start, this time getting them. So in that era a handler runs once per
 // round: ask before doing what must not be done twice.
-class ToolContext {
+class ToolContext : public InputContext {
  public:
-  virtual ~ToolContext() = default;
-
   // Sends notifications/progress on the request's stream when the request
   // carried _meta.progressToken; does nothing otherwise.
   virtual void progress(double progress, std::optional<double> total = std::nullopt,
@@ -102,21 +122,8 @@ class ToolContext {
   // for roots/list: from the store, so it holds after a restart).
   virtual nlohmann::json request(const std::string& method, const nlohmann::json& params,
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60)) = 0;
-
-  // Several requests to the client, each under a key of the handler's
-  // choosing; returns their results by key. A session's client is sent
-  // them one after another, as by request(). A stateless request's client
-  // is sent them together in one "input_required" result (with a signed
-  // requestState carrying the answers of earlier rounds), and the handler's
-  // next run gets them. A stateless client that did not declare a
-  // capability a request needs gets the MissingRequiredClientCapability
-  // error (-32021) as the call's answer. request() in that era names its
-  // request by the order it is asked in.
-  virtual std::map<std::string, nlohmann::json> requestInputs(const std::map<std::string, InputRequest>& requests) = 0;
-
-  // The capabilities the client declared (its initialize, or the stateless
-  // request's _meta).
-  virtual nlohmann::json clientCapabilities() const = 0;
+  // (A stateless request's client is asked through requestInputs(), under
+  // a key naming the request by the order it is asked in.)
 
   // Turns this call into a task (protocol 2026-07-28's tasks extension)
   // when it can become one: a stateless request whose _meta declares the
@@ -202,12 +209,20 @@ struct PromptArgument {
 using PromptHandler =
     std::function<nlohmann::json(const std::map<std::string, std::string>& arguments)>;
 
+// A prompt handler that may ask the client for input first
+// (InputContext::requestInputs): for stateless requests (2026-07-28), whose
+// clients answer with input_required rounds.
+using AskingPromptHandler =
+    std::function<nlohmann::json(const std::map<std::string, std::string>& arguments, InputContext& inputs)>;
+
 struct Prompt {
   std::string name;
   std::string title;  // optional
   std::string description;
   std::vector<PromptArgument> arguments;
   PromptHandler handler;
+  // Instead of `handler`: one that may ask the client for input.
+  AskingPromptHandler asking_handler;
 };
 
 // Returns a ReadResourceResult ({"contents": [{"uri", "mimeType", "text" or

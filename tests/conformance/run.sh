@@ -9,7 +9,8 @@
 # With SUITE=conformance-next, the 0.2 suite (tests/node/package.json's
 # conformance-next) runs instead of 0.1.16; with REQUIREMENTS=REVISION too,
 # it runs that revision's requirement set (every scenario it requires) once
-# and passes when the total has no failure.
+# and passes when the total has no failure; REQUIREMENTS=all runs every
+# scenario of the suite (--suite all) the same way.
 #
 # With SPEC_VERSION=REVISION, each scenario runs at that revision's wire
 # (--spec-version; 2026-07-28: stateless requests).
@@ -72,7 +73,8 @@ start_server
 
 if [ -n "${REQUIREMENTS:-}" ]; then
   log="$work/requirements.log"
-  timeout 600 "$node" "$suite" server --url "$url" --requirements "$REQUIREMENTS" > "$log" 2>&1 || true
+  if [ "$REQUIREMENTS" = all ]; then selection=(--suite all); else selection=(--requirements "$REQUIREMENTS"); fi
+  timeout 900 "$node" "$suite" server --url "$url" "${selection[@]}" > "$log" 2>&1 || true
   total=$(grep -o '^Total: [0-9]* passed, [0-9]* failed' "$log" || true)
   if [ -n "$total" ] && [[ "$total" == *", 0 failed" ]]; then
     echo "conformance: requirements $REQUIREMENTS: $total"

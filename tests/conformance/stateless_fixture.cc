@@ -144,6 +144,16 @@ void addStatelessFixtureTools(McpServer& server) {
                                            {"verbose", {{"type", "boolean"}, {"x-mcp-header", "Verbose"}}}}},
                            {"required", {"region"}}};
   server.addTool(std::move(mirrored));
+  Prompt asking;
+  asking.name = "test_input_required_result_prompt";
+  asking.description = "Asks the user for context before it is rendered.";
+  asking.asking_handler = [](const std::map<std::string, std::string>&, InputContext& inputs) -> json {
+    const auto got = inputs.requestInputs({{"user_context", elicitString("What context should the prompt use?", "context")}});
+    return {{"messages", json::array({{{"role", "user"},
+                                       {"content", {{"type", "text"},
+                                                    {"text", "Prompt with context: " + field(got.at("user_context"), "context")}}}}})}};
+  };
+  server.addPrompt(std::move(asking));
   // Each call adds a tool (or a prompt): the list changes, and listeners hear it.
   server.addTool(tool("test_trigger_tool_change", "Adds a tool, so the tool list changes.",
                       [&server](const json&, ToolContext&) -> json {
