@@ -30,7 +30,7 @@ std::vector<std::string> sqlBlocksOfSection(const std::string& markdown, const s
 TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") {
   mcpkeep::test::TempDir dir;
   const auto path = dir.file("cookbook.db");
-  std::string session;
+  std::string session, task_id;
   {
     mcpkeep::Store store(path, mcpkeep::test::testOptions());
     session = store.createSession().id;
@@ -43,6 +43,10 @@ TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") 
                  R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1}})");
     store.append(session, done, "message", R"({"jsonrpc":"2.0","id":1,"result":{}})");
     store.closeStream(session, done);
+    const mcpkeep::Task task = store.createTask(R"({"name":"report","arguments":{}})", std::chrono::hours(1),
+                                                std::chrono::seconds(1));
+    store.finishTask(task.id, mcpkeep::TaskStatus::kCompleted, R"({"content":[{"type":"text","text":"done"}]})");
+    task_id = task.id;
     const auto running = store.openRequestStream(session, "[2]");
     store.append(session, running, "message",
                  R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info"}})");
@@ -59,7 +63,8 @@ TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") 
   for (const auto& sql : blocks) {
     INFO("query:\n" << sql);
     const auto result =
-        mcpkeep::test::runSqlite3(path, ".parameter set :session '" + session + "'\n" + sql);
+        mcpkeep::test::runSqlite3(path, ".parameter set :session '" + session + "'\n.parameter set :task '" +
+                                            task_id + "'\n" + sql);
     INFO("output:\n" << result.output);
     CHECK(result.exit_code == 0);
     CHECK(result.output.find("Error") == std::string::npos);

@@ -1,5 +1,8 @@
 #include "http/cors.h"
 
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+
 namespace mcpkeep::http {
 namespace {
 
@@ -18,9 +21,17 @@ void answerOptions(const Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPS
   response.set("Allow", kMethods);
   if (request.has("Access-Control-Request-Method")) {
     response.set("Access-Control-Allow-Methods", kMethods);
-    response.set("Access-Control-Allow-Headers",
-                 "Accept, Authorization, Content-Type, Last-Event-ID, Mcp-Method, Mcp-Name, "
-                 "MCP-Protocol-Version, Mcp-Session-Id");
+    std::string allowed =
+        "Accept, Authorization, Content-Type, Last-Event-ID, Mcp-Method, Mcp-Name, MCP-Protocol-Version, "
+        "Mcp-Session-Id";
+    // Tool arguments mirrored in headers (x-mcp-header) are named by the tool:
+    // the Mcp-Param-* headers the preflight asks for are allowed.
+    Poco::StringTokenizer asked(request.get("Access-Control-Request-Headers", ""), ",",
+                                Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const std::string& header : asked) {
+      if (Poco::icompare(header.substr(0, 10), "mcp-param-") == 0) allowed += ", " + header;
+    }
+    response.set("Access-Control-Allow-Headers", allowed);
     // Chromium caches preflights for at most two hours.
     response.set("Access-Control-Max-Age", "7200");
   }
