@@ -1,6 +1,7 @@
 // The tools of `mcpkeep serve`: echo, and slow_task, which reports progress
 // every interval for N steps (kill the server midway, restart it, and
-// resume with Last-Event-ID to watch durability work).
+// resume with Last-Event-ID to watch durability work); for a 2026-07-28
+// client that takes tasks it runs as a task (poll it with tasks/get).
 #include <chrono>
 #include <thread>
 
@@ -30,7 +31,8 @@ void addBuiltinTools(McpServer& server) {
   slow.name = "slow_task";
   slow.description =
       "Works for `steps` steps of `interval_ms` each, sending a progress notification after "
-      "each, then returns. For trying restarts and resumption.";
+      "each, then returns; a task for clients that take tasks. For trying restarts and resumption.";
+  slow.task_support = TaskSupport::kOptional;
   slow.input_schema = {
       {"type", "object"},
       {"properties",
@@ -42,10 +44,13 @@ void addBuiltinTools(McpServer& server) {
     if (steps < 1 || steps > 10000 || interval_ms < 0 || interval_ms > 60000) {
       throw std::invalid_argument("steps must be 1..10000 and interval_ms 0..60000");
     }
+    const bool task = context.startTask("step 0 of " + std::to_string(steps));
     for (int step = 1; step <= steps; ++step) {
       if (context.cancelled()) throw std::runtime_error("cancelled");
       std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
-      context.progress(step, steps, "step " + std::to_string(step) + " of " + std::to_string(steps));
+      const std::string done = "step " + std::to_string(step) + " of " + std::to_string(steps);
+      if (task && step % 10 == 0) context.setStatusMessage(done);  // a commit: not at every step
+      context.progress(step, steps, done);
     }
     return {{"content", {{{"type", "text"}, {"text", "done after " + std::to_string(steps) + " steps"}}}}};
   };

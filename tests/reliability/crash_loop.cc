@@ -2,9 +2,12 @@
 // once (tool calls with progress on POST streams, a standalone GET stream
 // each, sessions created and deleted), the server killed with SIGKILL at a
 // random moment, restarted on the same file, and the clients resuming with
-// Last-Event-ID. After every kill it checks the file against everything the
+// Last-Event-ID; beside them a 2026-07-28 client makes slow_task tasks and
+// polls them. After every kill it checks the file against everything the
 // clients received; at the end it prints the counts and fails unless lost,
-// duplicated and every other count of wrong outcomes is 0.
+// duplicated and every other count of wrong outcomes is 0 (a task the
+// client was told of is never lost, and ends completed with its result or
+// failed because the server stopped).
 //
 //   crash_loop MCPKEEP_BINARY [--cycles N] [--clients N] [--seed N]
 #include <signal.h>
@@ -292,6 +295,79 @@ void work(Ledger& ledger, Client& c, uint16_t port, const std::atomic<bool>& kil
   if (c.session_id == before.session_id) c.standalone_last = standalone_last;
 }
 
+// The tasks a 2026-07-28 client made (it was told their ids) and what became
+// of them.
+struct TaskLedger {
+  std::mutex mutex;
+  std::map<std::string, int> open;  // task id -> its steps, until seen finished
+  int created = 0, completed = 0, stopped = 0, lost = 0, wrong = 0;
+};
+
+const char* const kStopped = "the server stopped before the task finished";
+
+// Looks at every open task once; false if the server could not be asked.
+bool pollTasks(TaskLedger& tasks, const McpClient& client) {
+  std::map<std::string, int> open;
+  {
+    std::lock_guard<std::mutex> lock(tasks.mutex);
+    open = tasks.open;
+  }
+  for (const auto& [id, steps] : open) {
+    const auto reply =
+        client.postStateless(test::statelessRequest(1, "tasks/get", {{"taskId", id}}, test::withTasks()));
+    if (reply.status == 0) return false;
+    const json body = json::parse(reply.body, nullptr, false);
+    std::lock_guard<std::mutex> lock(tasks.mutex);
+    if (!body.is_object() || body.contains("error")) {
+      ++tasks.lost;
+      std::cerr << "task " << id << " not found: " << reply.body << "\n";
+      tasks.open.erase(id);
+      continue;
+    }
+    const json& task = body["result"];
+    const std::string status = task.value("status", "");
+    if (status == "working") continue;
+    tasks.open.erase(id);
+    if (status == "completed" &&
+        task["result"]["content"][0].value("text", "") == "done after " + std::to_string(steps) + " steps") {
+      ++tasks.completed;
+    } else if (status == "failed" && task.value("statusMessage", "") == kStopped) {
+      ++tasks.stopped;
+    } else {
+      ++tasks.wrong;
+      std::cerr << "task " << id << " ended wrong: " << task.dump() << "\n";
+    }
+  }
+  return true;
+}
+
+// The task client's work in one cycle, until the server dies.
+void workTasks(TaskLedger& tasks, uint16_t port, const std::atomic<bool>& killed, std::mt19937& random) {
+  std::uniform_int_distribution<int> steps(1, 20), interval(0, 10);
+  try {
+    const McpClient client(port);
+    while (!killed) {
+      if (!pollTasks(tasks, client)) return;
+      const int n = steps(random);
+      const auto reply = client.postStateless(test::statelessRequest(
+          1, "tools/call", {{"name", "slow_task"}, {"arguments", {{"steps", n}, {"interval_ms", interval(random)}}}},
+          test::withTasks()));
+      const json body = json::parse(reply.body, nullptr, false);
+      if (!body.is_object()) return;  // killed under it
+      std::lock_guard<std::mutex> lock(tasks.mutex);
+      if (body["result"].value("resultType", "") != "task") {
+        ++tasks.wrong;
+        std::cerr << "slow_task did not become a task: " << reply.body << "\n";
+        return;
+      }
+      tasks.open[body["result"]["taskId"]] = n;
+      ++tasks.created;
+    }
+  } catch (const std::exception&) {
+    // The server died under a request.
+  }
+}
+
 std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string& binary,
                                                                const std::string& db) {
   auto server = std::make_unique<ChildProcess>(std::vector<std::string>{
@@ -326,7 +402,9 @@ int main(int argc, char** argv) {
   test::TempDir dir;
   const std::string db = dir.file("crash-loop.db");
   Ledger ledger;
+  TaskLedger tasks;
   std::mt19937 random(seed);
+  std::mt19937 random_tasks(seed + 1);
   std::vector<Client> state(static_cast<std::size_t>(clients));
   for (auto& c : state) c.random.seed(random());
 
@@ -336,6 +414,7 @@ int main(int argc, char** argv) {
     std::atomic<bool> killed{false};
     std::vector<std::thread> workers;
     for (auto& c : state) workers.emplace_back([&, port = port] { work(ledger, c, port, killed); });
+    workers.emplace_back([&, port = port] { workTasks(tasks, port, killed, random_tasks); });
 
     // Kill at a random moment: sometimes during recovery and set-up,
     // mostly with calls in flight.
@@ -350,6 +429,15 @@ int main(int argc, char** argv) {
     }
   }
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  {  // One more start: every task the client was told of ends, one way or the other.
+    auto [server, port] = startServer(binary, db);
+    const McpClient client(port);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (pollTasks(tasks, client) && !tasks.open.empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    server->signalAndWait(SIGTERM);
+  }
 
   std::cout << "\ncycles " << cycles << " in " << seconds << " s\n"
             << "events received " << ledger.size() << ", checks against the file "
@@ -367,12 +455,17 @@ int main(int argc, char** argv) {
             << "malformed ids " << ledger.malformed_ids << "\n"
             << "quick_check failures " << ledger.quick_check_failures << "\n"
             << "sessions unusable after restart " << ledger.session_failures << "\n"
-            << "resumes refused " << ledger.resume_failures << std::endl;
+            << "resumes refused " << ledger.resume_failures << "\n"
+            << "tasks made " << tasks.created << ": completed " << tasks.completed << ", failed as the server stopped "
+            << tasks.stopped << ", lost " << tasks.lost << ", wrong " << tasks.wrong << ", unfinished "
+            << tasks.open.size() << std::endl;
   const bool ok = ledger.lost == 0 && ledger.duplicated == 0 && ledger.reused == 0 &&
                   ledger.skipped == 0 && ledger.http_errors == 0 &&
                   ledger.changed == 0 && ledger.malformed_ids == 0 &&
                   ledger.quick_check_failures == 0 && ledger.session_failures == 0 &&
-                  ledger.resume_failures == 0 && ledger.calls_completed > 0 && ledger.resumes > 0;
+                  ledger.resume_failures == 0 && ledger.calls_completed > 0 && ledger.resumes > 0 &&
+                  tasks.lost == 0 && tasks.wrong == 0 && tasks.open.empty() && tasks.completed > 0 &&
+                  tasks.stopped > 0;
   std::cout << (ok ? "PASS" : "FAIL") << std::endl;
   return ok ? 0 : 1;
 }
