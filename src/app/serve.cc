@@ -42,6 +42,8 @@ const char kServeUsage[] =
     "                           default settings ride out a restart of 2 x MS\n"
     "                                                      [MCPKEEP_SSE_RETRY, 6000]\n"
     "  --responses MODE         sse | json: how requests are answered\n"
+    "  --protocols WHICH        all | sessions: also serve 2026-07-28 stateless requests (all),\n"
+    "                           or only the session era, telling 2026 probes to fall back\n"
     "                                                      [MCPKEEP_RESPONSES, sse]\n"
     "  --log-level LEVEL        error | warning | notice | info | debug\n"
     "                                                      [MCPKEEP_LOG_LEVEL, info]\n"
@@ -99,7 +101,7 @@ const char kServeUsage[] =
 
 const std::vector<std::string> kSettingNames = {
     "db", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
-    "auth-token", "close-streams-after", "sse-retry", "responses", "log-level", "log-format", "max-body-bytes",
+    "auth-token", "close-streams-after", "sse-retry", "responses", "protocols", "log-level", "log-format", "max-body-bytes",
     "max-header-bytes", "max-connections", "max-sessions", "max-streams-per-session",
     "request-timeout", "idle-timeout", "busy-timeout", "upstream-command", "upstream-url", "upstream-header",
     "upstream-env", "upstream-cwd",
@@ -162,6 +164,7 @@ void readHttp(const Settings& s, HttpOptions& http) {
   if (s.has("close-streams-after")) http.close_streams_after = s.seconds("close-streams-after");
   if (s.has("sse-retry")) http.retry = std::chrono::milliseconds(s.positive("sse-retry"));
   http.json_responses = s.oneOf("responses", {"sse", "json"}, "sse") == "json";
+  http.stateless = s.oneOf("protocols", {"all", "sessions"}, "all") == "all";
   if (s.has("max-body-bytes")) http.max_body_bytes = static_cast<std::size_t>(s.positive("max-body-bytes"));
   if (s.has("max-header-bytes")) http.max_header_bytes = static_cast<std::size_t>(s.positive("max-header-bytes"));
   if (s.has("max-connections")) http.max_connections = positiveInt(s, "max-connections");

@@ -97,6 +97,12 @@ void Gateway::Impl::onResponse(Link& link, const json& message) {
   }
   json answer = message;
   answer["id"] = call.request["id"];
+  bool stateless = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stateless = call.session == stateless_session;
+  }
+  if (stateless) answer = statelessAnswer(call, std::move(answer));
   publish(call.session, call.stream, answer, true);
 }
 
@@ -129,6 +135,21 @@ void Gateway::Impl::onRequest(Link& link, const json& message) {
       relayed[{to->first, id.dump()}] = Relayed{weak, message["id"]};
       down["id"] = id;
     }
+  }
+  bool stateless = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stateless = to && to->first == stateless_session;
+    if (stateless) relayed.erase({to->first, down["id"].dump()});
+  }
+  if (stateless) {
+    // Its initialize declared no capabilities: nothing may be asked of it.
+    try {
+      link.upstream->send(mcp::errorMessage(message["id"], mcp::kMethodNotFound,
+                                            "this client declared no capabilities (a 2026-07-28 client behind mcpkeep)"));
+    } catch (const UpstreamError&) {
+    }
+    return;
   }
   if (!to) {
     // Shared mode with several sessions busy: whose client to ask is unknown.
@@ -207,6 +228,9 @@ void Gateway::Impl::onNotification(Link& link, const json& message) {
   {
     std::lock_guard<std::mutex> lock(mutex);
     to = destination(link);
+    // A stateless client gets logs only when its request asks (not yet
+    // through the gateway): none.
+    if (to && to->first == stateless_session && method == "notifications/message") return;
   }
   if (to) publish(to->first, to->second, message, false);
 }

@@ -12,6 +12,7 @@
 #include "mcp/json_rpc.h"
 #include "mcp/protocol_version.h"
 #include "mcp/session_lifecycle.h"
+#include "mcp/stateless_era.h"
 
 namespace mcpkeep::gateway {
 
@@ -189,6 +190,7 @@ void Gateway::Impl::forward(const std::string& session, StreamId stream, const j
 
 Dispatcher::Dispatch Gateway::handleRequest(const std::string& session_id, const json& request) {
   Impl& s = *impl_;
+  if (session_id.empty() && mcp::carriesRequestMeta(request)) return s.handleStateless(request);
   const std::string method = request.at("method").get<std::string>();
   if (method == "initialize") return s.initialize(request);
   const json& id = request.at("id");

@@ -78,6 +78,8 @@ class Gateway : public Dispatcher {
   Dispatch handleRequest(const std::string& session_id, const nlohmann::json& request) override;
   void handleNotification(const std::string& session_id, const nlohmann::json& message) override;
   bool endSession(const std::string& session_id) override;
+  // 2026-07-28 clients too, through one upstream session mcpkeep keeps.
+  bool servesStateless() const override { return true; }
   std::optional<std::string> unavailable() override;
   void setAddress(const std::string& url) override;
   void shutdown(std::chrono::milliseconds grace) override;

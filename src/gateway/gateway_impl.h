@@ -124,6 +124,18 @@ struct Gateway::Impl {
                const std::shared_ptr<Link>& link, bool retried);
   void answerError(const std::string& session, StreamId stream, const json& id, const std::string& message);
 
+  // ---- stateless_clients.cc ----
+
+  // A 2026-07-28 request, answered through the upstream session mcpkeep
+  // keeps for stateless clients.
+  Dispatch handleStateless(const json& request);
+  // That session: made (initialized upstream) at the first stateless request.
+  std::string statelessSession();
+  // The upstream's serverInfo, from the session's initialize result.
+  json serverInfo(const std::string& session);
+  // An upstream's answer to a stateless client's request, in that era's shape.
+  json statelessAnswer(const Call& call, json answer);
+
   // ---- from_upstream.cc ----
 
   void onMessage(Link& link, const json& message);
@@ -165,6 +177,8 @@ struct Gateway::Impl {
   Poco::ThreadPool request_threads;  // HTTP upstreams' requests in flight
   std::thread housekeeper;
   std::thread resender;  // resend(), once at start
+  std::string stateless_session;  // the upstream session of stateless clients; "" until one comes
+  std::mutex stateless_starting;  // one start of it at a time
 };
 
 // Requests in flight to HTTP upstreams at once (each holds a thread).

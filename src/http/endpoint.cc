@@ -221,7 +221,7 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
 // GET and DELETE belong to the session era; without a session they are
 // 2026-07-28 traffic, which has neither.
 void Endpoint::refuseWithoutSession(const HTTPServerRequest& request, HTTPServerResponse& response) {
-  if (request.has("Mcp-Session-Id") || !answerer_.servesStateless()) return;
+  if (request.has("Mcp-Session-Id") || !servesStateless()) return;
   response.set("Allow", "POST, OPTIONS");
   throw HttpError(405, kServerError,
                   request.getMethod() + " needs an Mcp-Session-Id (a session from initialize); protocol "

@@ -25,6 +25,7 @@ struct EndpointOptions {
   std::chrono::milliseconds retry;
   std::chrono::milliseconds close_streams_after;  // 0: never
   bool json_responses;
+  bool stateless;  // serve 2026-07-28 requests (when the answerer does)
   int64_t max_sessions;
   StreamSlots* stream_slots;  // open responses per session
   Metrics* metrics;
@@ -66,6 +67,9 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   // JSON response mode.
   void answer(Poco::Net::HTTPServerResponse& response, const Session& session, StreamId stream,
               const std::string& new_session_id);
+
+  // Whether 2026-07-28 requests are served here.
+  bool servesStateless() const { return options_.stateless && answerer_.servesStateless(); }
 
   // 405 for a GET or DELETE with no session, from an answerer that serves
   // the stateless era.

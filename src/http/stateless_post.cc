@@ -173,7 +173,7 @@ void Endpoint::postStateless(HTTPServerRequest& request, HTTPServerResponse& res
     return;
   }
   const json& id = message["id"];
-  if (!answerer_.servesStateless()) {
+  if (!servesStateless()) {
     // Not a modern error: clients probing for 2026-07-28 fall back to initialize.
     sendJson(response, 400, mcp::errorMessage(id, kServerError, "Mcp-Session-Id header required (send initialize first)"));
     return;

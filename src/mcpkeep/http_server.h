@@ -76,6 +76,11 @@ struct HttpOptions {
   // instead of an SSE stream. Notifications sent during the request are
   // stored but not delivered. Default: false (SSE).
   bool json_responses = false;
+  // Serve protocol 2026-07-28's stateless requests beside the session era,
+  // when the answerer can (Dispatcher::servesStateless). false: the session
+  // era only; a 2026 probe gets an error clients read as "fall back to
+  // initialize". Default: true.
+  bool stateless = true;
 };
 
 class HttpServer {

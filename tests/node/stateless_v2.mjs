@@ -4,9 +4,10 @@
 // error logged) and pinned to 2026-07-28. Each lists tools and calls one;
 // the modern ones also get progress, answer an input_required round trip
 // (elicitation, through the client's own handler) and hear a tool list
-// change on subscriptions/listen. Last, 'auto' against a server that
-// answers only the session era (the gateway) falls back to initialize
-// quietly.
+// change on subscriptions/listen. Then the gateway bridging the eras: a
+// pinned 2026-07-28 client through `mcpkeep serve --upstream-command` to
+// server-everything, which speaks only the session era. Last, 'auto'
+// against `serve --protocols sessions` falls back to initialize quietly.
 //
 //   node stateless_v2.mjs PATH_TO_MCPKEEP PATH_TO_CONFORMANCE_SERVER
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import assert from 'node:assert/strict';
 
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
+import { everything } from './gateway_client.mjs';
 import { killServers, startServe, startServer, waitFor } from './serve.mjs';
 
 const [binary, fixture] = process.argv.slice(2);
@@ -90,16 +92,28 @@ async function main() {
   await modernFeatures(pinned);
   await pinned.close();
 
-  // The gateway answers the session era only: the probe must read as "fall back".
+  // A 2026-07-28 client, through mcpkeep, to a server of the session era.
   const gateway = await startServe(binary, ['--db', join(dir, 'gateway.db'), '--listen', '127.0.0.1:0',
-                                            '--upstream-command', `${fixture} --stdio`]);
-  const fallback = await connect(gateway.url, 'auto');
+                                            '--upstream-command', JSON.stringify([process.execPath, everything, 'stdio'])]);
+  const bridged = await connect(gateway.url, { pin: '2026-07-28' });
+  assert.equal(bridged.getProtocolEra(), 'modern');
+  assert.match(bridged.getServerVersion()?.name ?? '', /everything/, 'server/discover names the upstream');
+  const { tools } = await bridged.listTools();
+  assert.ok(tools.some((t) => t.name === 'echo'), 'the upstream\'s tools are listed');
+  assert.equal(textOf(await bridged.callTool({ name: 'echo', arguments: { message: 'across eras' } })),
+               'Echo: across eras');
+  await bridged.close();
+
+  // A server that answers the session era only: the probe must read as "fall back".
+  const sessions = await startServe(binary, ['--db', join(dir, 'sessions.db'), '--listen', '127.0.0.1:0',
+                                             '--protocols', 'sessions']);
+  const fallback = await connect(sessions.url, 'auto');
   assert.equal(fallback.getProtocolEra(), 'legacy', 'auto mode fell back to initialize');
-  await basics(fallback);
+  assert.ok((await fallback.listTools()).tools.some((t) => t.name === 'echo'));
   await fallback.close();
 
   assert.deepEqual(complaints, [], 'the client logged no error or warning');
-  console.log('stateless_v2: legacy, auto, pinned and the fallback all passed');
+  console.log('stateless_v2: legacy, auto, pinned, the gateway across eras and the fallback all passed');
 }
 
 main().then(
