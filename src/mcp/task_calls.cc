@@ -96,10 +96,8 @@ void McpServer::Impl::finishTask(const std::string& task_id, const json& answer,
       store.finishTask(task_id, TaskStatus::kFailed, answer["error"].dump(),
                        answer["error"].value("message", std::string()));
     } else if (answer.contains("result")) {
-      json result = answer["result"];
-      result.erase("resultType");
-      result.erase("_meta");
-      store.finishTask(task_id, TaskStatus::kCompleted, result.dump());
+      // The CallToolResult the call would have answered, resultType and all.
+      store.finishTask(task_id, TaskStatus::kCompleted, answer["result"].dump());
     }
     announceTask(task_id);
   } catch (const Error& e) {
