@@ -42,8 +42,8 @@ const char kServeUsage[] =
     "                           default settings ride out a restart of 2 x MS\n"
     "                                                      [MCPKEEP_SSE_RETRY, 6000]\n"
     "  --responses MODE         sse | json: how requests are answered\n"
-    "  --protocols WHICH        all | sessions: also serve 2026-07-28 stateless requests (all),\n"
-    "                           or only the session era, telling 2026 probes to fall back\n"
+    "  --protocols WHICH        all | sessions | stateless: both eras (all); the session era\n"
+    "                           only, telling 2026 probes to fall back; or 2026-07-28 only\n"
     "                                                      [MCPKEEP_RESPONSES, sse]\n"
     "  --log-level LEVEL        error | warning | notice | info | debug\n"
     "                                                      [MCPKEEP_LOG_LEVEL, info]\n"
@@ -164,7 +164,9 @@ void readHttp(const Settings& s, HttpOptions& http) {
   if (s.has("close-streams-after")) http.close_streams_after = s.seconds("close-streams-after");
   if (s.has("sse-retry")) http.retry = std::chrono::milliseconds(s.positive("sse-retry"));
   http.json_responses = s.oneOf("responses", {"sse", "json"}, "sse") == "json";
-  http.stateless = s.oneOf("protocols", {"all", "sessions"}, "all") == "all";
+  const std::string protocols = s.oneOf("protocols", {"all", "sessions", "stateless"}, "all");
+  http.stateless = protocols != "sessions";
+  http.sessions = protocols != "stateless";
   if (s.has("max-body-bytes")) http.max_body_bytes = static_cast<std::size_t>(s.positive("max-body-bytes"));
   if (s.has("max-header-bytes")) http.max_header_bytes = static_cast<std::size_t>(s.positive("max-header-bytes"));
   if (s.has("max-connections")) http.max_connections = positiveInt(s, "max-connections");

@@ -95,6 +95,7 @@ void Gateway::Impl::onResponse(Link& link, const json& message) {
       if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kInvalidArgument) throw;
     }
   }
+  if (call.link->stateless_upstream && startRound(call, message)) return;
   json answer = message;
   answer["id"] = call.request["id"];
   bool stateless = false;
@@ -132,7 +133,7 @@ void Gateway::Impl::onRequest(Link& link, const json& message) {
       for (const auto& held : links) {
         if (held.get() == &link) weak = held;
       }
-      relayed[{to->first, id.dump()}] = Relayed{weak, message["id"]};
+      relayed[{to->first, id.dump()}] = Relayed{weak, message["id"], 0, std::string()};
       down["id"] = id;
     }
   }

@@ -2,6 +2,7 @@
 // lifetime and metrics.
 #include "gateway/gateway.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -63,11 +64,16 @@ void Gateway::setAddress(const std::string& url) { impl_->file->describe(url); }
 void Gateway::probe() {
   Impl& s = *impl_;
   std::shared_ptr<Link> link = s.startLink("probe");
+  const json params = {{"protocolVersion", mcp::latestProtocolVersion()},
+                       {"capabilities", json::object()},
+                       {"clientInfo", {{"name", "mcpkeep-probe"}, {"version", "1"}}}};
   try {
-    s.ask(link, "initialize",
-          {{"protocolVersion", mcp::latestProtocolVersion()},
-           {"capabilities", json::object()},
-           {"clientInfo", {{"name", "mcpkeep-probe"}, {"version", "1"}}}});
+    try {
+      s.ask(link, "initialize", params);
+    } catch (const UpstreamRefusal& e) {
+      if (!speaksStatelessOnly(e)) throw;
+      s.discoverAsInitialize(link, params, mcp::latestProtocolVersion());  // it answers that era
+    }
   } catch (...) {
     s.retire(*link);
     throw;
@@ -91,7 +97,16 @@ Dispatcher::Dispatch Gateway::Impl::initialize(const json& request) {
   if (!link) {
     link = startLink(options.shared ? "shared" : "new session");
     try {
-      result = ask(link, "initialize", *params);
+      try {
+        result = ask(link, "initialize", *params);
+      } catch (const UpstreamRefusal& e) {
+        // An upstream that speaks 2026-07-28 only says so with the
+        // unsupported-version error listing it: serve the session from its
+        // server/discover instead.
+        if (!speaksStatelessOnly(e)) throw;
+        result = discoverAsInitialize(
+            link, *params, mcp::negotiateProtocolVersion((*params)["protocolVersion"].get<std::string>()));
+      }
     } catch (const UpstreamError& e) {
       retire(*link);
       const std::string why = e.what();
@@ -177,6 +192,7 @@ void Gateway::Impl::forward(const std::string& session, StreamId stream, const j
       log::warning("mcpkeep.upstream", "call not kept for a restart", {{"session", session}, {"error", e.what()}});
     }
   }
+  if (link->stateless_upstream) up = withRequestMeta(session, std::move(up));
   up["id"] = id;
   // Tokens are the client's; upstream, a token names the request it came with.
   if (!progressToken(request).is_null()) up["params"]["_meta"]["progressToken"] = id;
@@ -213,6 +229,27 @@ Dispatcher::Dispatch Gateway::handleRequest(const std::string& session_id, const
     }
     throw;
   }
+  if (link->stateless_upstream &&
+      (method == "logging/setLevel" || method == "resources/subscribe" || method == "resources/unsubscribe")) {
+    // Nothing upstream keeps them: the level goes with every request's _meta.
+    const json& params = mcp::paramsOf(request);
+    try {
+      if (method == "logging/setLevel" && params.value("level", json()).is_string()) {
+        if (auto state = s.store.upstreamState(session_id)) {
+          state->log_level = params["level"].get<std::string>();
+          s.store.setUpstreamState(session_id, *state);
+        }
+      } else if (method == "resources/subscribe" && params.value("uri", json()).is_string()) {
+        s.store.subscribeResource(session_id, params["uri"].get<std::string>());
+      } else if (method == "resources/unsubscribe" && params.value("uri", json()).is_string()) {
+        s.store.unsubscribeResource(session_id, params["uri"].get<std::string>());
+      }
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;
+    }
+    s.publish(session_id, stream, mcp::resultMessage(id, json::object()), true);
+    return {session_id, stream, std::nullopt};
+  }
   s.forward(session_id, stream, request, link, false);
   return {session_id, stream, std::nullopt};
 }
@@ -224,9 +261,17 @@ void Gateway::handleNotification(const std::string& session_id, const json& mess
     std::shared_ptr<Link> link;
     json up = message;
     {
-      std::lock_guard<std::mutex> lock(s.mutex);
+      std::unique_lock<std::mutex> lock(s.mutex);
       const auto found = s.relayed.find({session_id, message.value("id", json()).dump()});
       if (found == s.relayed.end()) return;  // unknown, or its upstream is gone
+      if (found->second.round != 0) {
+        const int64_t round = found->second.round;
+        const std::string key = found->second.key;
+        s.relayed.erase(found);
+        lock.unlock();
+        s.answerRound(round, key, message);
+        return;
+      }
       link = found->second.link.lock();
       up["id"] = found->second.upstream_id;
       s.relayed.erase(found);
@@ -276,7 +321,11 @@ void Gateway::handleNotification(const std::string& session_id, const json& mess
     return;
   }
   try {
-    s.linkFor(session_id)->upstream->send(message);
+    const std::shared_ptr<Link> link = s.linkFor(session_id);
+    // Protocol 2026-07-28 has no client notifications over HTTP (initialized
+    // has no session to go with; closing a response cancels its request).
+    if (link->stateless_upstream) return;
+    link->upstream->send(message);
   } catch (const UpstreamError& e) {
     log::warning("mcpkeep.upstream", "notification not delivered", {{"session", session_id}, {"method", method},
                                                                     {"error", e.what()}});

@@ -43,6 +43,9 @@ struct Link {
   std::string why_ended;  // how, for calls that come after
   std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
   json initialize_result;  // the upstream's answer to its initialize
+  // The upstream speaks protocol 2026-07-28 only: no initialize, each
+  // request carries its _meta (modern_upstream.cc).
+  bool stateless_upstream = false;
 };
 
 // Where an answer the gateway itself waits for (initialize, and the setup
@@ -78,6 +81,21 @@ struct SessionLink {
 struct Relayed {
   std::weak_ptr<Link> link;
   json upstream_id;
+  int64_t round = 0;  // or an input request of an input_required round (Round)
+  std::string key;    // its key there
+};
+
+// A 2026-07-28 upstream answered a client's request "input_required": its
+// requests go to the client one by one, and once every answer is in, the
+// request goes up again with them (and the upstream's requestState).
+struct Round {
+  std::string session;
+  StreamId stream = 0;
+  json request;  // as the client sent it
+  std::shared_ptr<Link> link;
+  std::set<std::string> waiting;  // keys not answered yet
+  json answers = json::object();
+  json request_state;             // null: none
 };
 
 struct Gateway::Impl {
@@ -136,6 +154,21 @@ struct Gateway::Impl {
   // An upstream's answer to a stateless client's request, in that era's shape.
   json statelessAnswer(const Call& call, json answer);
 
+  // ---- modern_upstream.cc ----
+
+  // The initialize result a 2026-07-28-only upstream would give, from its
+  // server/discover, for a client that initialized with `params`.
+  json discoverAsInitialize(const std::shared_ptr<Link>& link, const json& params, const std::string& version);
+  // The request as a 2026-07-28 upstream wants it: _meta with the version
+  // and the session's client capabilities, info and log level.
+  json withRequestMeta(const std::string& session, json request);
+  // Sends the input requests of an input_required answer to the client;
+  // false when the answer is not one.
+  bool startRound(const Call& call, const json& answer);
+  // A client's answer to an input request of a round; sends the request up
+  // again once every answer is in.
+  void answerRound(int64_t round, const std::string& key, const json& response);
+
   // ---- from_upstream.cc ----
 
   void onMessage(Link& link, const json& message);
@@ -178,8 +211,17 @@ struct Gateway::Impl {
   std::thread housekeeper;
   std::thread resender;  // resend(), once at start
   std::string stateless_session;  // the upstream session of stateless clients; "" until one comes
+  std::map<int64_t, Round> rounds;  // input_required rounds in progress
+  int64_t next_round = 1;
   std::mutex stateless_starting;  // one start of it at a time
 };
+
+// Whether a stored initialize result is one mcpkeep made for an upstream
+// that speaks 2026-07-28 only (discoverAsInitialize marks it).
+bool speaksStatelessOnly(const json& initialize_result);
+// Whether an upstream's refusal of initialize says it speaks 2026-07-28
+// only (the unsupported-version error listing that era's versions).
+bool speaksStatelessOnly(const UpstreamRefusal& refusal);
 
 // Requests in flight to HTTP upstreams at once (each holds a thread).
 constexpr int kMaxRequestThreads = 4096;

@@ -1,8 +1,11 @@
 #include "gateway/http_upstream.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <sstream>
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -13,6 +16,7 @@
 #include "gateway/sse_reader.h"
 #include "mcp/pool_task.h"
 #include "log/log.h"
+#include "mcp/stateless_era.h"
 
 namespace mcpkeep::gateway {
 
@@ -139,8 +143,34 @@ void HttpUpstream::giveBack(Session session) {
   if (!stopping_ && idle_.size() < 64) idle_.push_back(std::move(session));
 }
 
-void HttpUpstream::addHeaders(HTTPRequest& request) {
+void HttpUpstream::addHeaders(HTTPRequest& request, const json& message) {
   for (const auto& [name, value] : target_.headers) request.set(name, value);
+  // A 2026-07-28 request (its _meta names the version): no session, its
+  // version, method and name mirrored in headers.
+  const json params = message.value("params", json::object());
+  const json meta = params.is_object() ? params.value("_meta", json::object()) : json::object();
+  if (meta.is_object() && meta.value(mcp::kProtocolVersionKey, json()).is_string()) {
+    request.set("MCP-Protocol-Version", meta[mcp::kProtocolVersionKey].get<std::string>());
+    request.set("Mcp-Method", message.value("method", ""));
+    for (const char* named : {"name", "uri", "taskId"}) {
+      if (!params.value(named, json()).is_string()) continue;
+      const std::string value = params[named].get<std::string>();
+      const bool plain = std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7f; }) &&
+                         value.rfind("=?", 0) != 0;
+      if (plain) {
+        request.set("Mcp-Name", value);
+      } else {
+        std::ostringstream encoded;
+        Poco::Base64Encoder encoder(encoded);
+        encoder.rdbuf()->setLineLength(0);
+        encoder << value;
+        encoder.close();
+        request.set("Mcp-Name", "=?base64?" + encoded.str() + "?=");
+      }
+      break;
+    }
+    return;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   if (!session_id_.empty()) request.set("Mcp-Session-Id", session_id_);
   if (!protocol_version_.empty()) request.set("MCP-Protocol-Version", protocol_version_);
@@ -188,7 +218,7 @@ bool HttpUpstream::postOnce(const json& message, bool allow_retry) {
     request.setContentType("application/json");
     request.set("Accept", "application/json, text/event-stream");
     request.setContentLength(static_cast<std::streamsize>(body.size()));
-    addHeaders(request);
+    addHeaders(request, message);
     session->sendRequest(request) << body;
     HTTPResponse response;
     std::istream& in = session->receiveResponse(response);
@@ -198,6 +228,18 @@ bool HttpUpstream::postOnce(const json& message, bool allow_retry) {
       std::string text;
       Poco::StreamCopier::copyToString(in, text);
       giveBack(std::move(session));
+      // A JSON-RPC error for this request, in a protocol 2026-07-28 code
+      // (an unsupported version, a header or params problem, no such
+      // method): the upstream's own answer, given as it is.
+      const json refusal = json::parse(text, nullptr, false);
+      if (isRequest(message) && refusal.is_object() && refusal.value("id", json()) == message["id"] &&
+          refusal.contains("error")) {
+        const int code = refusal["error"].value("code", 0);
+        if ((code >= -32022 && code <= -32020) || code == -32601 || code == -32602) {
+          receiver_.message(refusal);
+          return true;
+        }
+      }
       if (forgotSession(status, text)) {
         if (receiver_.lost) receiver_.lost(message);
         return true;
@@ -288,7 +330,7 @@ void HttpUpstream::listen() {
       HTTPRequest request(HTTPRequest::HTTP_GET, uri_.getPathAndQuery(), HTTPRequest::HTTP_1_1);
       request.set("Accept", "text/event-stream");
       if (!last_event_id.empty()) request.set("Last-Event-ID", last_event_id);
-      addHeaders(request);
+      addHeaders(request, json::object());
       session->sendRequest(request);
       HTTPResponse response;
       std::istream& in = session->receiveResponse(response);
@@ -328,7 +370,7 @@ void HttpUpstream::endSession() {
   try {
     session = take();
     HTTPRequest request(HTTPRequest::HTTP_DELETE, uri_.getPathAndQuery(), HTTPRequest::HTTP_1_1);
-    addHeaders(request);
+    addHeaders(request, json::object());
     session->sendRequest(request);
     HTTPResponse response;
     Poco::NullOutputStream drain;

@@ -75,7 +75,7 @@ class HttpUpstream : public Upstream {
   Session take(bool* reused = nullptr);
   void giveBack(Session session);
   // Headers every request carries: the target's, the session's.
-  void addHeaders(Poco::Net::HTTPRequest& request);
+  void addHeaders(Poco::Net::HTTPRequest& request, const nlohmann::json& message);
   void end(const std::string& why);
   // Runs `task` on a pooled thread, counted so the destructor waits; false
   // when every thread is busy.

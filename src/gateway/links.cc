@@ -152,7 +152,8 @@ json Gateway::Impl::ask(const std::shared_ptr<Link>& link, const std::string& me
   const json& reply = *waiter->reply;
   if (reply.contains("error")) {
     throw UpstreamRefusal("upstream '" + name + "' refused " + method + ": " +
-                        reply["error"].value("message", reply["error"].dump()));
+                              reply["error"].value("message", reply["error"].dump()),
+                          reply["error"]);
   }
   return reply.value("result", json::object());
 }
@@ -163,6 +164,13 @@ void Gateway::Impl::reinitialize(const std::string& session, const std::shared_p
     throw Error(ErrorCode::kNotFound, "session " + session + " was not started through this gateway: initialize again");
   }
   const json stored_result = json::parse(state->initialize_result);
+  if (speaksStatelessOnly(stored_result)) {
+    // Nothing to set up: every request carries what an initialize would.
+    std::lock_guard<std::mutex> lock(mutex);
+    link->initialize_result = stored_result;
+    link->stateless_upstream = true;
+    return;
+  }
   // An HTTP upstream may still hold the session: go on with it. If it
   // forgot, its 404 brings us back here with the id cleared.
   if (!state->upstream_session_id.empty() &&

@@ -27,7 +27,13 @@ class UpstreamError : public std::runtime_error {
 // The upstream answered a request of the gateway's with a JSON-RPC error.
 class UpstreamRefusal : public UpstreamError {
  public:
-  using UpstreamError::UpstreamError;
+  UpstreamRefusal(const std::string& message, nlohmann::json error)
+      : UpstreamError(message), error_(std::move(error)) {}
+  // The JSON-RPC error object the upstream answered.
+  const nlohmann::json& error() const { return error_; }
+
+ private:
+  nlohmann::json error_;
 };
 
 struct Receiver {

@@ -13,6 +13,7 @@
 #include "mcp/json_rpc.h"
 #include "mcp/protocol_version.h"
 #include "mcp/session_lifecycle.h"
+#include "mcp/stateless_era.h"
 
 namespace mcpkeep::http {
 
@@ -62,6 +63,9 @@ void Endpoint::handleRequest(HTTPServerRequest& request, HTTPServerResponse& res
     if (!response.sent()) sendError(response, e.status(), e.rpcCode(), e.what());
     if (e.status() >= 500) log::warning(kLogger, "request refused", {{"status", std::to_string(e.status())}, {"error", e.what()}});
     return;
+  } catch (const StatelessRefusal& e) {
+    if (!response.sent()) sendJson(response, 400, e.message);
+    return;
   } catch (const mcp::RpcError& e) {
     if (!response.sent()) sendError(response, 400, e.code(), e.what());
     return;
@@ -94,6 +98,7 @@ void Endpoint::post(HTTPServerRequest& request, HTTPServerResponse& response) {
     postStateless(request, response, message);
     return;
   }
+  if (!options_.sessions) refuseSessionEra(message);
   const bool is_request = !message.is_array() && mcp::classify(message) == mcp::MessageKind::kRequest;
   if (is_request) options_.metrics->rpcRequest(message["method"].get<std::string>());
   if (is_request && message["method"] == "initialize") {
@@ -218,9 +223,25 @@ void Endpoint::postBatch(const json& batch, const Session& session, HTTPServerRe
   }
 }
 
+void Endpoint::refuseSessionEra(const json& message) {
+  json id = nullptr;
+  if (message.is_object() && message.contains("id")) id = message["id"];
+  std::string versions;
+  for (const std::string& v : mcp::statelessProtocolVersions()) versions += (versions.empty() ? "" : ", ") + v;
+  throw StatelessRefusal{mcp::errorMessage(
+      id, mcp::kUnsupportedProtocolVersion,
+      "this server speaks only protocol " + versions + " (no initialize, no sessions)",
+      {{"supported", mcp::statelessProtocolVersions()},
+       {"requested", message.is_object() ? message.value("params", json::object()).value("protocolVersion", "") : ""}})};
+}
+
 // GET and DELETE belong to the session era; without a session they are
 // 2026-07-28 traffic, which has neither.
 void Endpoint::refuseWithoutSession(const HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (!options_.sessions) {
+    response.set("Allow", "POST, OPTIONS");
+    throw HttpError(405, kServerError, request.getMethod() + " is not served: this server speaks only protocol 2026-07-28");
+  }
   if (request.has("Mcp-Session-Id") || !servesStateless()) return;
   response.set("Allow", "POST, OPTIONS");
   throw HttpError(405, kServerError,

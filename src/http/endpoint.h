@@ -26,6 +26,7 @@ struct EndpointOptions {
   std::chrono::milliseconds close_streams_after;  // 0: never
   bool json_responses;
   bool stateless;  // serve 2026-07-28 requests (when the answerer does)
+  bool sessions;   // serve the session era
   int64_t max_sessions;
   StreamSlots* stream_slots;  // open responses per session
   Metrics* metrics;
@@ -67,6 +68,13 @@ class Endpoint : public Poco::Net::HTTPRequestHandler {
   // JSON response mode.
   void answer(Poco::Net::HTTPServerResponse& response, const Session& session, StreamId stream,
               const std::string& new_session_id);
+
+  // A session-era message to a server that serves 2026-07-28 only: the
+  // unsupported-version error, with the message's id.
+  struct StatelessRefusal {
+    nlohmann::json message;
+  };
+  [[noreturn]] static void refuseSessionEra(const nlohmann::json& message);
 
   // Whether 2026-07-28 requests are served here.
   bool servesStateless() const { return options_.stateless && answerer_.servesStateless(); }

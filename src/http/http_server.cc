@@ -160,6 +160,7 @@ void HttpServer::start() {
   s.endpoint_options.close_streams_after = o.close_streams_after;
   s.endpoint_options.json_responses = o.json_responses;
   s.endpoint_options.stateless = o.stateless;
+  s.endpoint_options.sessions = o.sessions;
   s.endpoint_options.max_sessions = o.max_sessions;
   s.endpoint_options.stream_slots = &s.slots;
   s.endpoint_options.metrics = &s.metrics;

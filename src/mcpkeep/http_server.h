@@ -81,6 +81,10 @@ struct HttpOptions {
   // era only; a 2026 probe gets an error clients read as "fall back to
   // initialize". Default: true.
   bool stateless = true;
+  // Serve the session era (initialize, Mcp-Session-Id, GET streams).
+  // false: 2026-07-28 only; session-era traffic is refused 400 with the
+  // unsupported-version error naming the versions served. Default: true.
+  bool sessions = true;
 };
 
 class HttpServer {

@@ -2,8 +2,10 @@
 // tools, prompts and resources its scenarios name, served with mcpkeep, using only the public API
 // (as the official SDKs do with their "everything" servers).
 //
-//   conformance_server --db PATH [--listen 127.0.0.1:0]
-// Prints "listening on http://HOST:PORT/mcp" once ready.
+//   conformance_server --db PATH [--listen 127.0.0.1:0] [--protocols all|sessions|stateless]
+// Prints "listening on http://HOST:PORT/mcp" once ready. --protocols
+// stateless makes it a server of protocol 2026-07-28 only (a gateway
+// upstream for session-era clients).
 //
 //   conformance_server --stdio
 // Serves one session on stdin and stdout instead (MCP's stdio transport),
@@ -295,10 +297,11 @@ int serveStdio() {
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--stdio") == 0) return serveStdio();
-  std::string db, listen = "127.0.0.1:0";
+  std::string db, listen = "127.0.0.1:0", protocols = "all";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--db") == 0) db = argv[i + 1];
     if (std::strcmp(argv[i], "--listen") == 0) listen = argv[i + 1];
+    if (std::strcmp(argv[i], "--protocols") == 0) protocols = argv[i + 1];
   }
   if (db.empty()) {
     std::cerr << "usage: conformance_server --db PATH [--listen HOST:PORT]\n";
@@ -322,6 +325,8 @@ int main(int argc, char** argv) {
   mcpkeep::HttpOptions options;
   options.host = listen.substr(0, listen.rfind(':'));
   options.port = static_cast<uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+  options.sessions = protocols != "stateless";
+  options.stateless = protocols != "sessions";
   mcpkeep::HttpServer http(server, options);
   http.start();
   std::cout << "listening on http://" << options.host << ":" << http.port() << "/mcp" << std::endl;

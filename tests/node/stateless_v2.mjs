@@ -6,8 +6,12 @@
 // (elicitation, through the client's own handler) and hear a tool list
 // change on subscriptions/listen. Then the gateway bridging the eras: a
 // pinned 2026-07-28 client through `mcpkeep serve --upstream-command` to
-// server-everything, which speaks only the session era. Last, 'auto'
-// against `serve --protocols sessions` falls back to initialize quietly.
+// server-everything, which speaks only the session era; and the other way:
+// a session-era client (the default mode) through the gateway to a server
+// of 2026-07-28 only (the fixture with --protocols stateless), an input
+// request bridged to an elicitation on the session's stream, its session
+// surviving a kill -9 of mcpkeep. Last, 'auto' against `serve --protocols
+// sessions` falls back to initialize quietly.
 //
 //   node stateless_v2.mjs PATH_TO_MCPKEEP PATH_TO_CONFORMANCE_SERVER
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +43,8 @@ async function connect(url, mode) {
     { name: 'mcpkeep-stateless-test', version: '1.0.0' },
     { capabilities: { elicitation: {} }, ...(mode ? { versionNegotiation: { mode } } : {}) });
   client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Alice' } }));
-  await client.connect(new StreamableHTTPClientTransport(url));
+  client.httpTransport = new StreamableHTTPClientTransport(url);
+  await client.connect(client.httpTransport);
   return client;
 }
 
@@ -103,6 +108,33 @@ async function main() {
   assert.equal(textOf(await bridged.callTool({ name: 'echo', arguments: { message: 'across eras' } })),
                'Echo: across eras');
   await bridged.close();
+
+  // A session-era client, through mcpkeep, to a server of 2026-07-28 only.
+  const modernOnly = await startServer(fixture, ['--db', join(dir, 'modern.db'), '--listen', '127.0.0.1:0',
+                                                 '--protocols', 'stateless']);
+  const front = ['--db', join(dir, 'front.db'), '--upstream-url', modernOnly.url.href];
+  let gatewayToModern = await startServe(binary, [...front, '--listen', '127.0.0.1:0']);
+  const old = await connect(gatewayToModern.url);
+  assert.equal(old.getProtocolEra(), 'legacy');
+  await basics(old);
+  assert.equal(textOf(await old.callTool({ name: 'test_input_required_result_elicitation', arguments: {} })),
+               'Hello, Alice!', 'the upstream\'s input_required became an elicitation request on the session');
+  let steps = 0;
+  await old.callTool({ name: 'test_tool_with_progress', arguments: {} }, { onprogress: () => { steps += 1; } });
+  assert.ok(steps >= 1, 'the upstream\'s progress reached the session');
+  const sessionId = old.httpTransport.sessionId;
+  assert.match(sessionId, /^[0-9a-f]{32}$/);
+  gatewayToModern.child.kill('SIGKILL');
+  await new Promise((resolve) => gatewayToModern.child.once('exit', resolve));
+  gatewayToModern = await startServe(binary, [...front, '--listen', `127.0.0.1:${gatewayToModern.url.port}`]);
+  const back = new Client({ name: 'mcpkeep-stateless-test', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  back.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Bob' } }));
+  const transport = new StreamableHTTPClientTransport(gatewayToModern.url, { sessionId });
+  await back.connect(transport);  // a known session id: no initialize
+  assert.equal(transport.sessionId, sessionId, 'the same session after the kill -9');
+  assert.equal(textOf(await back.callTool({ name: 'test_input_required_result_elicitation', arguments: {} })),
+               'Hello, Bob!');
+  await back.close();
 
   // A server that answers the session era only: the probe must read as "fall back".
   const sessions = await startServe(binary, ['--db', join(dir, 'sessions.db'), '--listen', '127.0.0.1:0',
