@@ -232,21 +232,8 @@ TEST_CASE("subscriptions/listen: acknowledged first, then what it asked for, fro
   ServerFixture server;
   McpClient client = server.client();
   json params = {{"notifications", {{"toolsListChanged", true}, {"resourceSubscriptions", {"test://watched"}}}}};
-  std::mutex mutex;
-  std::condition_variable arrived;
-  std::vector<json> seen;
-  auto listening = std::async(std::launch::async, [&] {
-    return post(client, request(41, "subscriptions/listen", params), {}, 3, [&](const mcpkeep::test::SseEvent& e) {
-      std::lock_guard<std::mutex> lock(mutex);
-      seen.push_back(json::parse(e.data));
-      arrived.notify_all();
-    });
-  });
-  const auto waitFor = [&](std::size_t n) {
-    std::unique_lock<std::mutex> lock(mutex);
-    return arrived.wait_for(lock, std::chrono::seconds(10), [&] { return seen.size() >= n; });
-  };
-  REQUIRE(waitFor(1));
+  mcpkeep::test::Listening seen(client, request(41, "subscriptions/listen", params), 3);
+  REQUIRE(seen.waitFor(1));
   CHECK(seen[0]["method"] == "notifications/subscriptions/acknowledged");
   CHECK(seen[0]["params"]["notifications"]["toolsListChanged"] == true);
   CHECK(seen[0]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 41);
@@ -260,7 +247,7 @@ TEST_CASE("subscriptions/listen: acknowledged first, then what it asked for, fro
   tool.name = "late";
   tool.handler = [](const json&, mcpkeep::ToolContext&) { return json{{"content", json::array()}}; };
   server.mcp.addTool(tool);
-  REQUIRE(waitFor(2));
+  REQUIRE(seen.waitFor(2));
   CHECK(seen[1]["method"] == "notifications/tools/list_changed");
   CHECK(seen[1]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 41);
 
@@ -274,9 +261,8 @@ TEST_CASE("subscriptions/listen: acknowledged first, then what it asked for, fro
                        {"params", {{"uri", "test://watched"}}}}.dump());
     }
   }
-  REQUIRE(waitFor(3));
+  REQUIRE(seen.waitFor(3));
   CHECK(seen[2]["method"] == "notifications/resources/updated");
   CHECK(seen[2]["params"]["uri"] == "test://watched");
-  REQUIRE(listening.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-  CHECK(listening.get().status == 200);
+  CHECK(seen.finish().status == 200);
 }

@@ -27,9 +27,14 @@ struct Gate {
     }
     changed.notify_all();
   }
+  // Waits until opened or the call is cancelled (looked at every 20 ms: a
+  // cancellation rings no bell here), for at most 10 s.
   void pass(mcpkeep::ToolContext& ctx) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     std::unique_lock<std::mutex> lock(mutex);
-    changed.wait_for(lock, std::chrono::seconds(10), [&] { return opened || ctx.cancelled(); });
+    while (!opened && !ctx.cancelled() && std::chrono::steady_clock::now() < deadline) {
+      changed.wait_for(lock, std::chrono::milliseconds(20));
+    }
   }
   std::mutex mutex;
   std::condition_variable changed;
@@ -50,6 +55,7 @@ struct TaskServer : ServerFixture {
       if (ctx.cancelled()) {
         std::lock_guard<std::mutex> lock(gate.mutex);
         ++saw_cancel;
+        gate.changed.notify_all();
       }
       if (arguments.value("protocol_error", false)) throw mcpkeep::ToolProtocolError(-32603, "no can do");
       if (arguments.value("fail", false)) throw std::runtime_error("it broke");
@@ -180,13 +186,9 @@ TEST_CASE("tasks/cancel: cancelled before the ack, the handler sees it, its late
       result(client, statelessRequest(1, "tools/call", {{"name", "job"}, {"arguments", json::object()}}, withTasks()))["taskId"];
   CHECK(result(client, statelessRequest(2, "tasks/cancel", {{"taskId", id}}, withTasks()))["resultType"] == "complete");
   CHECK(server.store.task(id)->status == mcpkeep::TaskStatus::kCancelled);  // before the ack came back
-  const auto waited = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < waited) {
-    std::lock_guard<std::mutex> lock(server.gate.mutex);
-    if (server.saw_cancel > 0) break;
-  }
   {
-    std::lock_guard<std::mutex> lock(server.gate.mutex);
+    std::unique_lock<std::mutex> lock(server.gate.mutex);
+    server.gate.changed.wait_for(lock, std::chrono::seconds(10), [&] { return server.saw_cancel > 0; });
     CHECK(server.saw_cancel == 1);
   }
   const json cancelled = taskGet(client, id);
@@ -232,30 +234,17 @@ TEST_CASE("listeners asking for a task's id hear its status changes") {
       result(client, statelessRequest(1, "tools/call", {{"name", "job"}, {"arguments", json::object()}}, withTasks()))["taskId"];
   // Its last change before the gate is made before anyone listens.
   pollUntil(client, id, [](const json& t) { return t.value("statusMessage", "") == "running"; });
-  std::mutex mutex;
-  std::condition_variable arrived;
-  std::vector<json> seen;
-  auto listening = std::async(std::launch::async, [&] {
-    return client.postStateless(statelessRequest(9, "subscriptions/listen", {{"notifications", {{"taskIds", {id}}}}}, withTasks()),
-                                {}, 2, [&](const mcpkeep::test::SseEvent& e) {
-                                  std::lock_guard<std::mutex> lock(mutex);
-                                  seen.push_back(json::parse(e.data));
-                                  arrived.notify_all();
-                                });
-  });
-  const auto waitFor = [&](std::size_t n) {
-    std::unique_lock<std::mutex> lock(mutex);
-    return arrived.wait_for(lock, std::chrono::seconds(10), [&] { return seen.size() >= n; });
-  };
-  REQUIRE(waitFor(1));
+  mcpkeep::test::Listening seen(
+      client, statelessRequest(9, "subscriptions/listen", {{"notifications", {{"taskIds", {id}}}}}, withTasks()), 2);
+  REQUIRE(seen.waitFor(1));
   CHECK(seen[0]["params"]["notifications"]["taskIds"] == json::array({id}));
   server.gate.open();
-  REQUIRE(waitFor(2));
+  REQUIRE(seen.waitFor(2));
   CHECK(seen[1]["method"] == "notifications/tasks");
   CHECK(seen[1]["params"]["taskId"] == id);
   CHECK(seen[1]["params"]["status"] == "completed");
   CHECK(seen[1]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 9);
-  REQUIRE(listening.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(seen.finish().status == 200);
 
   // Asking for task notifications needs the extension.
   const auto refused = client.postStateless(statelessRequest(10, "subscriptions/listen", {{"notifications", {{"taskIds", {id}}}}}));

@@ -132,6 +132,35 @@ HttpReply McpClient::postStateless(const json& message, const std::map<std::stri
   return send("POST", message.dump(), headers, max_events, on_event);
 }
 
+Listening::Listening(const McpClient& client, json request, std::size_t max_events) {
+  reading_ = std::async(std::launch::async, [this, client, request = std::move(request), max_events] {
+    return client.postStateless(request, {}, max_events, [this](const SseEvent& e) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      seen_.push_back(json::parse(e.data));
+      arrived_.notify_all();
+    });
+  });
+}
+
+Listening::~Listening() {
+  if (reading_.valid()) reading_.wait_for(std::chrono::seconds(10));
+}
+
+bool Listening::waitFor(std::size_t n) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return arrived_.wait_for(lock, std::chrono::seconds(10), [&] { return seen_.size() >= n; });
+}
+
+json Listening::operator[](std::size_t i) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return i < seen_.size() ? seen_[i] : json();
+}
+
+HttpReply Listening::finish() {
+  if (reading_.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return HttpReply();
+  return reading_.get();
+}
+
 json statelessRequest(int id, const std::string& method, json params, json capabilities) {
   params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
                      {"io.modelcontextprotocol/clientCapabilities", std::move(capabilities)}};

@@ -3,7 +3,10 @@
 // timeout, so a server that hangs fails the test instead of hanging it.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
+#include <future>
+#include <mutex>
 #include <map>
 #include <optional>
 #include <string>
@@ -80,6 +83,27 @@ class McpClient {
 };
 
 std::vector<SseEvent> parseSse(const std::string& text);
+
+// A 2026-07-28 subscriptions/listen (or any stateless request answered with
+// SSE) read on a thread of its own, up to `max_events` messages.
+class Listening {
+ public:
+  Listening(const McpClient& client, nlohmann::json request, std::size_t max_events);
+  ~Listening();
+
+  // Whether `n` messages came within 10 s.
+  bool waitFor(std::size_t n);
+  // Message `i` (waitFor it first).
+  nlohmann::json operator[](std::size_t i);
+  // The reply, once the read ended (within 10 s; status 0 if not).
+  HttpReply finish();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<nlohmann::json> seen_;
+  std::future<HttpReply> reading_;
+};
 
 // A 2026-07-28 request: `params` with _meta naming the version and
 // `capabilities`.
