@@ -169,7 +169,7 @@ TEST_CASE("gateway: in shared mode one child serves every session, ids kept apar
   CHECK(fixture.gateway->stats().starts == 2);
 }
 
-TEST_CASE("gateway: a fresh upstream with other capabilities is announced with list_changed; metrics and health") {
+TEST_CASE("gateway: a fresh upstream with other capabilities is announced with list_changed, metrics and health") {
   // The first child offers tools; every later one prompts too.
   mcpkeep::test::TempDir scripts;
   const std::string marker = scripts.file("started-once");
@@ -238,7 +238,7 @@ TEST_CASE("gateway: an upstream that cannot serve is named with the reason") {
              Catch::Contains("it answered id 99, which no request has"));
 }
 
-TEST_CASE("gateway: an initialize the upstream cannot serve gets 503 naming it; the server goes on") {
+TEST_CASE("gateway: an initialize the upstream cannot serve gets 503 naming it, the server goes on") {
   GatewayOptions options;
   options.command.argv = {"/bin/sh", "-c", "exit 4"};
   GatewayFixture fixture(options);
@@ -251,7 +251,7 @@ TEST_CASE("gateway: an initialize the upstream cannot serve gets 503 naming it; 
   CHECK(client.send("GET", "", {}).status != 0);  // still answering
 }
 
-TEST_CASE("gateway: --max-upstreams refuses one more with 503; an idle child stops and comes back") {
+TEST_CASE("gateway: --max-upstreams refuses one more with 503, an idle child stops and comes back") {
   GatewayOptions options;
   options.max_upstreams = 1;
   options.idle = std::chrono::milliseconds(300);
@@ -268,7 +268,7 @@ TEST_CASE("gateway: --max-upstreams refuses one more with 503; an idle child sto
   CHECK(fixture.gateway->stats().reinitializations == 1);
 }
 
-TEST_CASE("gateway: deleting a session stops its child; the stored state goes with it") {
+TEST_CASE("gateway: deleting a session stops its child, the stored state goes with it") {
   GatewayFixture fixture;
   auto client = fixture.client();
   client.initialize();
@@ -280,7 +280,7 @@ TEST_CASE("gateway: deleting a session stops its child; the stored state goes wi
   CHECK_FALSE(fixture.store.upstreamState(client.session_id));
 }
 
-TEST_CASE("store: a kept request lives while its stream is open; upstream state goes with its session") {
+TEST_CASE("store: a kept request lives while its stream is open, upstream state goes with its session") {
   mcpkeep::test::TempDir dir;
   mcpkeep::Store store(dir.file("kept.db"), mcpkeep::test::testOptions());
   const std::string session = store.createSession().id;

@@ -42,7 +42,7 @@ bool eventually(F attempt, std::chrono::milliseconds wait) {
 
 }  // namespace
 
-TEST_CASE("headers over max_header_bytes get 431; one field over Poco's 8 KiB gets 400") {
+TEST_CASE("headers over max_header_bytes get 431, one field over Poco's 8 KiB gets 400") {
   HttpOptions options = mcpkeep::test::testHttpOptions();
   options.max_header_bytes = 4096;
   ServerFixture server(options);
@@ -87,7 +87,7 @@ TEST_CASE("an initialize beyond max_sessions gets 503 and existing sessions keep
   CHECK(extra.initialize().status == 200);
 }
 
-TEST_CASE("streams beyond max_streams_per_session get 429; other sessions are not limited") {
+TEST_CASE("streams beyond max_streams_per_session get 429, other sessions are not limited") {
   HttpOptions options = mcpkeep::test::testHttpOptions();
   options.max_streams_per_session = 2;
   options.keep_alive_interval = std::chrono::milliseconds(100);  // notices closed clients soon
@@ -117,7 +117,7 @@ TEST_CASE("streams beyond max_streams_per_session get 429; other sessions are no
   CHECK(eventually([&] { return greedy.request("ping").contains("result"); }, std::chrono::seconds(10)));
 }
 
-TEST_CASE("a connection beyond max_connections gets 503 at once; a freed one serves again") {
+TEST_CASE("a connection beyond max_connections gets 503 at once, a freed one serves again") {
   HttpOptions options = mcpkeep::test::testHttpOptions();
   options.max_connections = 3;
   ServerFixture server(options);

@@ -106,7 +106,7 @@ TEST_CASE("in JSON response mode each request gets its response as an applicatio
             .events.size() == 3);
 }
 
-TEST_CASE("2025-03-26 sessions may POST batches; the responses share one stream") {
+TEST_CASE("2025-03-26 sessions may POST batches, the responses share one stream") {
   ServerFixture server;
   McpClient client = server.client();
   client.initialize("2025-03-26");

@@ -105,7 +105,7 @@ json pollUntil(const McpClient& client, const std::string& id, const std::functi
 
 }  // namespace
 
-TEST_CASE("a tool call becomes a task, committed before its id is sent; tasks/get follows it to its result") {
+TEST_CASE("a tool call becomes a task, committed before its id is sent, tasks/get follows it to its result") {
   TaskServer server;
   McpClient client = server.client();
   const json created = result(client, statelessRequest(1, "tools/call", {{"name", "job"}, {"arguments", json::object()}}, withTasks()));
@@ -207,7 +207,7 @@ TEST_CASE("tasks/cancel: cancelled before the ack, the handler sees it, its late
   CHECK(wrong_name.parsedBody()["error"]["code"] == -32020);
 }
 
-TEST_CASE("a protocol error fails the task with the error; a thrown exception completes it as isError") {
+TEST_CASE("a protocol error fails the task with the error, a thrown exception completes it as isError") {
   TaskServer server;
   server.gate.open();
   McpClient client = server.client();

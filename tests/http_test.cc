@@ -147,7 +147,7 @@ TEST_CASE("notifications and responses are accepted with 202 and no body") {
   CHECK(response.status == 202);
 }
 
-TEST_CASE("tools are listed and called; errors are JSON-RPC errors or isError results") {
+TEST_CASE("tools are listed and called, errors are JSON-RPC errors or isError results") {
   ServerFixture server;
   McpClient client = server.client();
   client.initialize();
@@ -229,7 +229,7 @@ TEST_CASE("GET opens the standalone stream for server-initiated messages") {
   CHECK(json::parse(reply.events[1].data)["method"] == "notifications/tools/list_changed");
 }
 
-TEST_CASE("a second server cannot bind a port another one holds; the first goes on serving") {
+TEST_CASE("a second server cannot bind a port another one holds, the first goes on serving") {
   ServerFixture first;
   mcpkeep::test::TempDir dir;
   mcpkeep::Store store(dir.file("second.db"), mcpkeep::test::testOptions());

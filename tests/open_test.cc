@@ -150,7 +150,7 @@ TEST_CASE("paths that cannot be opened give a cant-open error and nothing is cre
   CHECK_FALSE(std::filesystem::exists(dir.file("absent.db")));
 }
 
-TEST_CASE("opening a file leaves open streams alone; creating an McpServer answers and ends them") {
+TEST_CASE("opening a file leaves open streams alone, creating an McpServer answers and ends them") {
   mcpkeep::test::TempDir dir;
   const auto path = dir.file("interrupted.db");
   std::string id;

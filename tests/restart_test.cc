@@ -143,7 +143,7 @@ TEST_CASE("after kill -9 and a restart the client resumes its session and its st
   CHECK(WEXITSTATUS(stopped) == 0);
 }
 
-TEST_CASE("after kill -9 a pending elicitation ends in the interrupted error; subscriptions stay") {
+TEST_CASE("after kill -9 a pending elicitation ends in the interrupted error, subscriptions stay") {
   mcpkeep::test::TempDir dir;
   const std::string db = dir.file("elicit.db");
   const std::vector<std::string> fixture = {MCPKEEP_CONFORMANCE_SERVER};
@@ -252,7 +252,7 @@ TEST_CASE("serve --sse-retry sets the retry hint that clients wait before reconn
   CHECK(reply.events[0].retry == 2500);
 }
 
-TEST_CASE("serve on a port another server holds exits non-zero naming it; after a kill -9 the port is free at once") {
+TEST_CASE("serve on a port another server holds exits non-zero naming it, after a kill -9 the port is free at once") {
   mcpkeep::test::TempDir dir;
   auto [first, port] = startServer(dir.file("first.db"));
   const std::string address = "127.0.0.1:" + std::to_string(port);
@@ -279,7 +279,7 @@ TEST_CASE("serve on a port another server holds exits non-zero naming it; after 
   CHECK(listening->find("listening on http://" + address) != std::string::npos);
 }
 
-TEST_CASE("serve on a file another live server holds exits non-zero naming it; admin commands work beside it") {
+TEST_CASE("serve on a file another live server holds exits non-zero naming it, admin commands work beside it") {
   mcpkeep::test::TempDir dir;
   const std::string db = dir.file("held.db");
   auto [first, port] = startServer(db);

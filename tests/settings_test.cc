@@ -40,7 +40,7 @@ TEST_CASE("settings layer: config file < environment < flags") {
   CHECK(s.positional() == std::vector<std::string>{"positional"});
 }
 
-TEST_CASE("the config file may also come from MCPKEEP_CONFIG; values are not expanded") {
+TEST_CASE("the config file may also come from MCPKEEP_CONFIG, values are not expanded") {
   mcpkeep::test::TempDir dir;
   const std::string file = dir.file("env.conf");
   std::ofstream(file) << "db = /data/${HOME}.db\n";

@@ -71,17 +71,23 @@ bool ListenFilter::wants(const json& notification) const {
 
 void Listeners::add(const std::string& session, StreamId stream, json subscription_id, ListenFilter filter) {
   for (const std::string& uri : filter.resource_uris) hub_.store().subscribeResource(session, uri);
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (relay_session_ != session) {
-    // The first listener, or the stateless session was made anew (the old
-    // one expired: its relay has ended with it).
-    if (relay_.joinable()) relay_.join();
-    const std::optional<Session> now = hub_.store().session(session);
-    if (!now) throw Error(ErrorCode::kNotFound, "session " + session + " not found");
-    relay_session_ = session;
-    relay_ = std::thread(&Listeners::relay, this, session, EventId{hub_.store().standaloneStream(session), now->last_seq});
+  std::thread old;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (relay_session_ != session) {
+      // The first listener, or the stateless session was made anew (the old
+      // one expired: its relay ends with it, and is joined below, outside
+      // the lock its last step takes).
+      const std::optional<Session> now = hub_.store().session(session);
+      if (!now) throw Error(ErrorCode::kNotFound, "session " + session + " not found");
+      old.swap(relay_);
+      relay_session_ = session;
+      relay_ = std::thread(&Listeners::relay, this, session,
+                           EventId{hub_.store().standaloneStream(session), now->last_seq});
+    }
+    listeners_[stream] = Listener{session, std::move(subscription_id), std::move(filter)};
   }
-  listeners_[stream] = Listener{session, std::move(subscription_id), std::move(filter)};
+  if (old.joinable()) old.join();
 }
 
 bool Listeners::wantTasks() const {
