@@ -9,7 +9,7 @@
 
 #include "helpers/error_matcher.h"
 #include "helpers/temp_dir.h"
-#include "store/migrations.h"
+#include "store/sqlite/migrations.h"
 
 namespace {
 

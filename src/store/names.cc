@@ -1,7 +1,9 @@
-// Names of the public enums: errorCodeName, streamKindName, streamStateName.
+// Names of the public enums: errorCodeName, streamKindName, streamStateName,
+// taskStatusName.
 // Stream names are also the values stored in the streams table.
 #include <mcpkeep/error.h>
 #include <mcpkeep/stream.h>
+#include <mcpkeep/task.h>
 
 namespace mcpkeep {
 
@@ -35,6 +37,22 @@ const char* streamStateName(StreamState state) noexcept {
     case StreamState::kInterrupted: return "interrupted";
   }
   return "open";
+}
+
+const char* taskStatusName(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::kWorking:
+      return "working";
+    case TaskStatus::kInputRequired:
+      return "input_required";
+    case TaskStatus::kCompleted:
+      return "completed";
+    case TaskStatus::kFailed:
+      return "failed";
+    case TaskStatus::kCancelled:
+      return "cancelled";
+  }
+  return "working";
 }
 
 }  // namespace mcpkeep

@@ -1,18 +1,22 @@
-// Store: opening and closing, retention settings and counters. The other
-// methods live in sessions.cc, streams.cc, events.cc and maintenance.cc.
+// Store: picks the backend for its location (store/backend.h), checks what
+// is the same for both (event types), runs the maintenance timer, and
+// hands every other call to the backend.
 #include <mcpkeep/store.h>
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "log/log.h"
-#include "store/checkpointer.h"
-#include "store/migrations.h"
-#include "store/open_database.h"
-#include "store/store_impl.h"
+#include "store/backend.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace mcpkeep {
+namespace store {
 
 std::string noSuchSession(const std::string& session_id) {
   return "no session '" + session_id + "' (unknown, expired or deleted)";
@@ -22,38 +26,71 @@ std::string streamName(const std::string& session_id, StreamId stream) {
   return "stream " + std::to_string(stream) + " of session '" + session_id + "'";
 }
 
-Store::Impl::Impl(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
-  if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
-  auto writer_connection = store::openWriter(path, options, store::embeddedMigrations());
-  sqlite3* const writer_handle = writer_connection->db().getHandle();
-  writer = std::make_unique<store::GroupCommit>(
-      std::move(writer_connection), options.max_batch,
-      options.durability == Durability::kFull ? options.commit_delay
-                                              : std::chrono::microseconds(0));
-  checkpointer = std::make_unique<store::Checkpointer>(store::openCheckpointer(path, options),
-                                                       writer_handle, kCheckpointStepPages,
-                                                       kCheckpointPages);
-  readers = std::make_unique<store::ReaderPool>(
-      [this] { return store::openReader(path, options); }, options.max_readers);
+}  // namespace store
+
+namespace {
+
+void requireValidType(const std::string& type) {
+  if (type.empty() || type.find_first_of("\r\n") != std::string::npos) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "event type must be non-empty text without CR or LF (it becomes the SSE "
+                "event field)");
+  }
 }
 
-Store::Impl::~Impl() { stopMaintenanceTimer(); }
-
-void Store::Impl::requireSession(store::Connection& c, const std::string& session_id) {
-  auto q = c.query("SELECT 1 FROM sessions WHERE id = ?");
-  q->bind(1, session_id);
-  if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+std::unique_ptr<store::Backend> openBackend(const std::string& location,
+                                            const StoreOptions& options) {
+  return std::make_unique<store::SqliteStore>(location, options);
 }
 
-std::optional<std::string> Store::Impl::streamState(store::Connection& c,
-                                                    const std::string& session_id,
-                                                    StreamId stream) {
-  auto q = c.query("SELECT state FROM streams WHERE id = ? AND session_id = ?");
-  q->bind(1, stream);
-  q->bind(2, session_id);
-  if (!q->executeStep()) return std::nullopt;
-  return q->getColumn(0).getString();
-}
+}  // namespace
+
+struct Store::Impl {
+  Impl(const std::string& location, StoreOptions o) : options(std::move(o)) {
+    if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+    backend = openBackend(location, options);
+  }
+
+  // Calls `run` every maintenance_interval on a thread of its own, until
+  // stopMaintenanceTimer().
+  void startMaintenanceTimer(std::function<void()> run) {
+    if (options.maintenance_interval.count() <= 0) return;
+    timer = std::thread([this, run = std::move(run)] {
+      std::unique_lock<std::mutex> lock(timer_mutex);
+      while (!timer_wake.wait_for(lock, options.maintenance_interval,
+                                  [this] { return timer_stopping; })) {
+        lock.unlock();
+        try {
+          run();
+        } catch (const std::exception& e) {
+          if (options.on_maintenance_error) {
+            options.on_maintenance_error(e);
+          } else {
+            log::error("mcpkeep.store", "maintenance failed",
+                       {{"file", backend->location()}, {"error", e.what()}});
+          }
+        }
+        lock.lock();
+      }
+    });
+  }
+
+  void stopMaintenanceTimer() {
+    {
+      std::lock_guard<std::mutex> lock(timer_mutex);
+      timer_stopping = true;
+    }
+    timer_wake.notify_all();
+    if (timer.joinable()) timer.join();
+  }
+
+  StoreOptions options;
+  std::unique_ptr<store::Backend> backend;
+  std::mutex timer_mutex;
+  std::condition_variable timer_wake;
+  bool timer_stopping = false;
+  std::thread timer;
+};
 
 Store::Store(const std::string& path, StoreOptions options)
     : impl_(std::make_unique<Impl>(path, std::move(options))) {
@@ -71,7 +108,7 @@ Store::Store(const std::string& path, StoreOptions options)
 // The timer calls into this Store, so it stops before anything is torn down.
 Store::~Store() { impl_->stopMaintenanceTimer(); }
 
-const std::string& Store::path() const { return impl_->path; }
+const std::string& Store::path() const { return impl_->backend->location(); }
 
 Store::FileSizes Store::fileSizes(const std::string& path) {
   const auto bytes = [](const std::string& file) -> int64_t {
@@ -83,25 +120,6 @@ Store::FileSizes Store::fileSizes(const std::string& path) {
 
 int Store::schemaVersion() { return store::latestVersion(store::embeddedMigrations()); }
 
-Retention Store::retention() const {
-  return impl_->read("reading retention settings", [](store::Connection& c) {
-    Retention r;
-    auto q = c.query("SELECT name, value FROM settings");
-    while (q->executeStep()) {
-      const std::string name = q->getColumn(0).getString();
-      const int64_t value = q->getColumn(1).getInt64();
-      if (name == "max_events") r.max_events = value;
-      if (name == "max_age_ms") r.max_age = std::chrono::milliseconds(value);
-      if (name == "session_timeout_ms") r.session_timeout = std::chrono::milliseconds(value);
-    }
-    return r;
-  });
-}
-
-void Store::setRetention(const Retention& retention) {
-  impl_->writer->write([&](store::Connection& c) { store::writeRetention(c, retention); });
-}
-
 void Histogram::observe(double value) {
   const auto at = std::lower_bound(bounds.begin(), bounds.end(), value);
   ++counts[static_cast<std::size_t>(at - bounds.begin())];
@@ -109,11 +127,122 @@ void Histogram::observe(double value) {
   ++count;
 }
 
-WriteStats Store::writeStats() const {
-  WriteStats s = impl_->writer->stats();
-  s.appends = impl_->appends.load();
-  s.sessions_expired = impl_->sessions_expired.load();
-  return s;
+// ---- Everything else is the backend's ------------------------------------
+
+Session Store::createSession() { return impl_->backend->createSession(); }
+std::optional<Session> Store::session(const std::string& id) const { return impl_->backend->session(id); }
+void Store::touchSession(const std::string& id) { impl_->backend->touchSession(id); }
+void Store::markInitialized(const std::string& id, const std::string& protocol_version,
+                            const std::string& client_capabilities_json,
+                            const std::string& client_info_json) {
+  impl_->backend->markInitialized(id, protocol_version, client_capabilities_json, client_info_json);
 }
+void Store::updateSession(const std::string& id, const std::function<void(Session&)>& change) {
+  impl_->backend->updateSession(id, change);
+}
+bool Store::removeSession(const std::string& id) { return impl_->backend->removeSession(id); }
+std::vector<std::string> Store::expireIdleSessions() { return impl_->backend->expireIdleSessions(); }
+int64_t Store::sessionCount() const { return impl_->backend->sessionCount(); }
+std::vector<Session> Store::sessions() const { return impl_->backend->sessions(); }
+
+Task Store::createTask(const std::string& request, std::optional<std::chrono::milliseconds> ttl,
+                       std::chrono::milliseconds poll_interval) {
+  return impl_->backend->createTask(request, ttl, poll_interval);
+}
+std::optional<Task> Store::task(const std::string& id) const { return impl_->backend->task(id); }
+std::vector<Task> Store::unfinishedTasks() const { return impl_->backend->unfinishedTasks(); }
+bool Store::askTaskInput(const std::string& id, const std::string& requests) {
+  return impl_->backend->askTaskInput(id, requests);
+}
+bool Store::answerTaskInput(const std::string& id, const std::string& responses) {
+  return impl_->backend->answerTaskInput(id, responses);
+}
+bool Store::finishTask(const std::string& id, TaskStatus status, const std::string& payload,
+                       const std::string& status_message) {
+  return impl_->backend->finishTask(id, status, payload, status_message);
+}
+bool Store::cancelTask(const std::string& id) { return impl_->backend->cancelTask(id); }
+void Store::setTaskStatusMessage(const std::string& id, const std::string& message) {
+  impl_->backend->setTaskStatusMessage(id, message);
+}
+std::string Store::requestStateKey() const { return impl_->backend->requestStateKey(); }
+
+void Store::subscribeResource(const std::string& id, const std::string& uri) {
+  impl_->backend->subscribeResource(id, uri);
+}
+bool Store::unsubscribeResource(const std::string& id, const std::string& uri) {
+  return impl_->backend->unsubscribeResource(id, uri);
+}
+std::vector<std::string> Store::resourceSubscribers(const std::string& uri) const {
+  return impl_->backend->resourceSubscribers(uri);
+}
+std::vector<std::string> Store::resourceSubscriptions(const std::string& id) const {
+  return impl_->backend->resourceSubscriptions(id);
+}
+
+void Store::setUpstreamState(const std::string& id, const UpstreamState& state) {
+  impl_->backend->setUpstreamState(id, state);
+}
+std::optional<Store::UpstreamState> Store::upstreamState(const std::string& id) const {
+  return impl_->backend->upstreamState(id);
+}
+void Store::keepRequest(const std::string& id, StreamId stream, const std::string& request_json) {
+  impl_->backend->keepRequest(id, stream, request_json);
+}
+std::vector<std::pair<Stream, std::string>> Store::keptRequests() const {
+  return impl_->backend->keptRequests();
+}
+
+StreamId Store::standaloneStream(const std::string& id) const { return impl_->backend->standaloneStream(id); }
+StreamId Store::openRequestStream(const std::string& id, const std::string& request_ids_json) {
+  return impl_->backend->openRequestStream(id, request_ids_json);
+}
+void Store::closeStream(const std::string& id, StreamId stream, StreamState final_state) {
+  impl_->backend->closeStream(id, stream, final_state);
+}
+std::optional<Stream> Store::stream(const std::string& id, StreamId stream) const {
+  return impl_->backend->stream(id, stream);
+}
+std::vector<Stream> Store::streams(const std::string& id) const { return impl_->backend->streams(id); }
+std::vector<Stream> Store::openRequestStreams() const { return impl_->backend->openRequestStreams(); }
+
+std::string Store::append(const std::string& id, StreamId stream, const std::string& type,
+                          const std::string& data) {
+  return appendEvent(id, stream, type, data).id;
+}
+std::string Store::appendAndClose(const std::string& id, StreamId stream, const std::string& type,
+                                  const std::string& data, StreamState final_state) {
+  return appendEvent(id, stream, type, data, final_state).id;
+}
+Event Store::appendEvent(const std::string& id, StreamId stream, const std::string& type,
+                         const std::string& data, std::optional<StreamState> then_close) {
+  requireValidType(type);
+  return impl_->backend->appendEvent(id, stream, type, data, then_close);
+}
+Event Store::openAndAnswer(const std::string& id, const std::string& request_ids_json,
+                           const std::string& type, const std::string& data) {
+  requireValidType(type);
+  return impl_->backend->openAndAnswer(id, request_ids_json, type, data);
+}
+int64_t Store::broadcast(const std::string& type, const std::string& data) {
+  requireValidType(type);
+  return impl_->backend->broadcast(type, data);
+}
+Replay Store::eventsAfter(const std::string& id, const std::string& last_event_id,
+                          std::size_t limit) const {
+  return eventsAfter(id, EventId::require(last_event_id), limit);
+}
+Replay Store::eventsAfter(const std::string& id, EventId after, std::size_t limit) const {
+  return impl_->backend->eventsAfter(id, after, limit);
+}
+std::vector<Event> Store::events(const std::string& id) const { return impl_->backend->events(id); }
+int64_t Store::eventCount(const std::string& id) const { return impl_->backend->eventCount(id); }
+void Store::clearEvents(const std::string& id) { impl_->backend->clearEvents(id); }
+
+Retention Store::retention() const { return impl_->backend->retention(); }
+void Store::setRetention(const Retention& retention) { impl_->backend->setRetention(retention); }
+MaintenanceReport Store::runMaintenance() { return impl_->backend->runMaintenance(); }
+WriteStats Store::writeStats() const { return impl_->backend->writeStats(); }
+Store::Changes Store::changesSince(ChangeMark& mark) { return impl_->backend->changesSince(mark); }
 
 }  // namespace mcpkeep

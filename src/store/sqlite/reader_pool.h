@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "store/connection.h"
+#include "store/sqlite/connection.h"
 
 namespace mcpkeep::store {
 

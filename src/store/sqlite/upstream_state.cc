@@ -2,17 +2,17 @@
 // upstream_sessions): opaque JSON text to the store.
 #include <mcpkeep/store.h>
 
-#include "store/rows.h"
-#include "store/store_impl.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 using store::Connection;
 
-void Store::setUpstreamState(const std::string& session_id, const UpstreamState& state) {
-  const int64_t now = store::toUnixMillis(impl_->now());
-  impl_->writer->write([&](Connection& c) {
-    Impl::requireSession(c, session_id);
+void SqliteStore::setUpstreamState(const std::string& session_id, const Store::UpstreamState& state) {
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
+    requireSession(c, session_id);
     auto q = c.query(
         "INSERT OR REPLACE INTO upstream_sessions (session_id, initialize_params, initialize_result, "
         "log_level, upstream_session_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
@@ -26,21 +26,21 @@ void Store::setUpstreamState(const std::string& session_id, const UpstreamState&
   });
 }
 
-std::optional<Store::UpstreamState> Store::upstreamState(const std::string& session_id) const {
-  return impl_->read("reading the upstream state of session " + session_id,
-                     [&](Connection& c) -> std::optional<UpstreamState> {
+std::optional<Store::UpstreamState> SqliteStore::upstreamState(const std::string& session_id) const {
+  return read("reading the upstream state of session " + session_id,
+                     [&](Connection& c) -> std::optional<Store::UpstreamState> {
     auto q = c.query(
         "SELECT initialize_params, initialize_result, ifnull(log_level, ''), ifnull(upstream_session_id, '') "
         "FROM upstream_sessions WHERE session_id = ?");
     q->bind(1, session_id);
     if (!q->executeStep()) return std::nullopt;
-    return UpstreamState{q->getColumn(0).getString(), q->getColumn(1).getString(), q->getColumn(2).getString(),
+    return Store::UpstreamState{q->getColumn(0).getString(), q->getColumn(1).getString(), q->getColumn(2).getString(),
                          q->getColumn(3).getString()};
   });
 }
 
-void Store::keepRequest(const std::string& session_id, StreamId stream, const std::string& request_json) {
-  impl_->writer->write([&](Connection& c) {
+void SqliteStore::keepRequest(const std::string& session_id, StreamId stream, const std::string& request_json) {
+  writer->write([&](Connection& c) {
     auto q = c.query(
         "INSERT OR REPLACE INTO upstream_requests (stream_id, session_id, request) "
         "SELECT id, session_id, ? FROM streams WHERE id = ? AND session_id = ? AND state = 'open'");
@@ -53,8 +53,8 @@ void Store::keepRequest(const std::string& session_id, StreamId stream, const st
   });
 }
 
-std::vector<std::pair<Stream, std::string>> Store::keptRequests() const {
-  return impl_->read("reading kept requests", [&](Connection& c) {
+std::vector<std::pair<Stream, std::string>> SqliteStore::keptRequests() const {
+  return read("reading kept requests", [&](Connection& c) {
     std::vector<std::pair<Stream, std::string>> kept;
     auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
                      ", (SELECT request FROM upstream_requests WHERE stream_id = streams.id) FROM streams "
@@ -66,4 +66,4 @@ std::vector<std::pair<Stream, std::string>> Store::keptRequests() const {
   });
 }
 
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

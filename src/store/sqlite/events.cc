@@ -4,22 +4,14 @@
 
 #include <sqlite3.h>
 
-#include "store/rows.h"
-#include "store/store_impl.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 namespace {
 
 using store::Connection;
-
-void requireValidType(const std::string& type) {
-  if (type.empty() || type.find_first_of("\r\n") != std::string::npos) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "event type must be non-empty text without CR or LF (it becomes the SSE "
-                "event field)");
-  }
-}
 
 // Why an append's INSERT hit a constraint, given the stream's state (nullopt:
 // not a stream of the session): the stream, or else the data.
@@ -51,7 +43,7 @@ Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
 
 }  // namespace
 
-int64_t Store::Impl::insertEvent(Connection& c, const std::string& session_id, StreamId stream,
+int64_t SqliteStore::insertEvent(Connection& c, const std::string& session_id, StreamId stream,
                                  const std::string& type, const std::string& data, int64_t now) {
   // The seq comes from the session row inside the transaction, so it is
   // contiguous and never reused; triggers advance last_seq and retain.
@@ -72,10 +64,9 @@ int64_t Store::Impl::insertEvent(Connection& c, const std::string& session_id, S
   return q->getColumn(0).getInt64();
 }
 
-Event Store::Impl::appendEvent(const std::string& session_id, StreamId stream,
+Event SqliteStore::appendEvent(const std::string& session_id, StreamId stream,
                                const std::string& type, const std::string& data,
                                std::optional<StreamState> then_close) {
-  requireValidType(type);
   const int64_t now = store::toUnixMillis(this->now());
   int64_t seq = 0;
   writer->write([&](Connection& c) {
@@ -86,42 +77,24 @@ Event Store::Impl::appendEvent(const std::string& session_id, StreamId stream,
   return storedEvent(session_id, stream, seq, type, data, now);
 }
 
-std::string Store::append(const std::string& session_id, StreamId stream, const std::string& type,
-                          const std::string& data) {
-  return impl_->appendEvent(session_id, stream, type, data, std::nullopt).id;
-}
-
-std::string Store::appendAndClose(const std::string& session_id, StreamId stream,
-                                  const std::string& type, const std::string& data,
-                                  StreamState final_state) {
-  return impl_->appendEvent(session_id, stream, type, data, final_state).id;
-}
-
-Event Store::openAndAnswer(const std::string& session_id, const std::string& request_ids_json,
+Event SqliteStore::openAndAnswer(const std::string& session_id, const std::string& request_ids_json,
                            const std::string& type, const std::string& data) {
-  requireValidType(type);
-  const int64_t now = store::toUnixMillis(impl_->now());
+  const int64_t now = toUnixMillis(this->now());
   StreamId stream = 0;
   int64_t seq = 0;
-  impl_->writer->write([&](Connection& c) {
-    stream = Impl::insertRequestStream(c, session_id, request_ids_json, now);
-    seq = Impl::insertEvent(c, session_id, stream, type, data, now);
-    Impl::markStreamClosed(c, session_id, stream, StreamState::kCompleted, now);
+  writer->write([&](Connection& c) {
+    stream = insertRequestStream(c, session_id, request_ids_json, now);
+    seq = insertEvent(c, session_id, stream, type, data, now);
+    markStreamClosed(c, session_id, stream, StreamState::kCompleted, now);
   });
-  ++impl_->appends;
+  ++appends;
   return storedEvent(session_id, stream, seq, type, data, now);
 }
 
-Event Store::appendEvent(const std::string& session_id, StreamId stream, const std::string& type,
-                         const std::string& data, std::optional<StreamState> then_close) {
-  return impl_->appendEvent(session_id, stream, type, data, then_close);
-}
-
-int64_t Store::broadcast(const std::string& type, const std::string& data) {
-  requireValidType(type);
-  const int64_t now = store::toUnixMillis(impl_->now());
+int64_t SqliteStore::broadcast(const std::string& type, const std::string& data) {
+  const int64_t now = toUnixMillis(this->now());
   int64_t reached = 0;
-  impl_->writer->write([&](Connection& c) {
+  writer->write([&](Connection& c) {
     auto valid = c.query("SELECT json_valid(?)");
     valid->bindNoCopy(1, data);
     if (!valid->executeStep() || valid->getColumn(0).getInt() != 1) {
@@ -137,17 +110,12 @@ int64_t Store::broadcast(const std::string& type, const std::string& data) {
     q->bind(3, now);
     reached = q->exec();
   });
-  impl_->appends += reached;
+  appends += reached;
   return reached;
 }
 
-Replay Store::eventsAfter(const std::string& session_id, const std::string& last_event_id,
-                          std::size_t limit) const {
-  return eventsAfter(session_id, EventId::require(last_event_id), limit);
-}
-
-Replay Store::eventsAfter(const std::string& session_id, EventId after, std::size_t limit) const {
-  return impl_->read("replaying after " + after.toString() + " for session '" + session_id + "'",
+Replay SqliteStore::eventsAfter(const std::string& session_id, EventId after, std::size_t limit) const {
+  return read("replaying after " + after.toString() + " for session '" + session_id + "'",
                      [&](Connection& c) {
     // One read transaction: the stream's state and its events are one snapshot,
     // so a closed stream's events are all here.
@@ -162,7 +130,7 @@ Replay Store::eventsAfter(const std::string& session_id, EventId after, std::siz
       q->bind(1, after.stream);
       q->bind(2, session_id);
       if (!q->executeStep()) {
-        Impl::requireSession(c, session_id);
+        requireSession(c, session_id);
         // Same answer for another session's stream and no stream at all:
         // nothing here tells whether a stream exists elsewhere.
         throw Error(ErrorCode::kInvalidEventId,
@@ -182,7 +150,7 @@ Replay Store::eventsAfter(const std::string& session_id, EventId after, std::siz
     auto q = c.query(events_sql);
     q->bind(1, after.stream);
     q->bind(2, after.seq);
-    q->bind(3, limit == kNoLimit ? int64_t{-1} : static_cast<int64_t>(limit));
+    q->bind(3, limit == Store::kNoLimit ? int64_t{-1} : static_cast<int64_t>(limit));
     while (q->executeStep()) replay.events.push_back(store::readEvent(*q));
     replay.gap = replay.stream.evicted_through > after.seq;
     replay.session_last_seq = last_seq;
@@ -190,35 +158,35 @@ Replay Store::eventsAfter(const std::string& session_id, EventId after, std::siz
   });
 }
 
-std::vector<Event> Store::events(const std::string& session_id) const {
-  return impl_->read("reading the events of '" + session_id + "'", [&](Connection& c) {
+std::vector<Event> SqliteStore::events(const std::string& session_id) const {
+  return read("reading the events of '" + session_id + "'", [&](Connection& c) {
     std::vector<Event> all;
     auto q = c.query(std::string("SELECT ") + store::kEventColumns +
                      " FROM events WHERE session_id = ? ORDER BY seq");
     q->bind(1, session_id);
     while (q->executeStep()) all.push_back(store::readEvent(*q));
-    if (all.empty()) Impl::requireSession(c, session_id);
+    if (all.empty()) requireSession(c, session_id);
     return all;
   });
 }
 
-int64_t Store::eventCount(const std::string& session_id) const {
-  return impl_->read("counting the events of '" + session_id + "'", [&](Connection& c) {
+int64_t SqliteStore::eventCount(const std::string& session_id) const {
+  return read("counting the events of '" + session_id + "'", [&](Connection& c) {
     auto q = c.query("SELECT count(*) FROM events WHERE session_id = ?");
     q->bind(1, session_id);
     q->executeStep();
     const int64_t n = q->getColumn(0).getInt64();
-    if (n == 0) Impl::requireSession(c, session_id);
+    if (n == 0) requireSession(c, session_id);
     return n;
   });
 }
 
-void Store::clearEvents(const std::string& session_id) {
-  impl_->writer->write([&](Connection& c) {
+void SqliteStore::clearEvents(const std::string& session_id) {
+  writer->write([&](Connection& c) {
     auto q = c.query("DELETE FROM events WHERE session_id = ?");
     q->bind(1, session_id);
-    if (q->exec() == 0) Impl::requireSession(c, session_id);
+    if (q->exec() == 0) requireSession(c, session_id);
   });
 }
 
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

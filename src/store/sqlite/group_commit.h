@@ -24,7 +24,7 @@
 
 #include <mcpkeep/store.h>
 
-#include "store/connection.h"
+#include "store/sqlite/connection.h"
 
 namespace mcpkeep::store {
 

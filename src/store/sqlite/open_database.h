@@ -7,8 +7,8 @@
 
 #include <mcpkeep/options.h>
 
-#include "store/connection.h"
-#include "store/migrations.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/migrations.h"
 
 namespace mcpkeep::store {
 

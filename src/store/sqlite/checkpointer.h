@@ -19,7 +19,7 @@
 #include <mutex>
 #include <thread>
 
-#include "store/connection.h"
+#include "store/sqlite/connection.h"
 
 struct sqlite3;
 

@@ -4,10 +4,10 @@
 // stream closed, a session deleted) leaves no such trace, hence `everything`.
 #include <mcpkeep/store.h>
 
-#include "store/open_database.h"
-#include "store/store_impl.h"
+#include "store/sqlite/open_database.h"
+#include "store/sqlite/sqlite_store.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 namespace {
 
 constexpr auto kEverythingAtLeastEvery = std::chrono::seconds(30);
@@ -26,17 +26,17 @@ int64_t lastEventRowid(store::Connection& c) {
 
 }  // namespace
 
-Store::Changes Store::changesSince(ChangeMark& mark) {
-  std::lock_guard<std::mutex> lock(impl_->watch_mutex);
+Store::Changes SqliteStore::changesSince(Store::ChangeMark& mark) {
+  std::lock_guard<std::mutex> lock(watch_mutex);
   try {
-    if (!impl_->watch_connection) impl_->watch_connection = store::openReader(impl_->path, impl_->options);
-    store::Connection& c = *impl_->watch_connection;
+    if (!watch_connection) watch_connection = store::openReader(path, options);
+    store::Connection& c = *watch_connection;
     // Read before data_version: a commit of ours landing in between then
     // looks like someone else's, which costs a look, never a miss.
-    const uint64_t own = impl_->writer->transactions();
+    const uint64_t own = writer->transactions();
     const int64_t version = dataVersion(c);
     const auto now = std::chrono::steady_clock::now();
-    Changes changes;
+    Store::Changes changes;
     if (!mark.initialized) {
       mark.initialized = true;
       mark.last_event_rowid = lastEventRowid(c);
@@ -65,8 +65,8 @@ Store::Changes Store::changesSince(ChangeMark& mark) {
     }
     return changes;
   } catch (const SQLite::Exception& e) {
-    throw store::translateSqliteError(e, "looking for changes in " + impl_->path);
+    throw store::translateSqliteError(e, "looking for changes in " + path);
   }
 }
 
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

@@ -1,5 +1,5 @@
 // One table from SQLite result codes to mcpkeep error codes and advice.
-#include "store/sqlite_error.h"
+#include "store/sqlite/sqlite_error.h"
 
 #include <sqlite3.h>
 

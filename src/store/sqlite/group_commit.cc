@@ -1,8 +1,8 @@
-#include "store/group_commit.h"
+#include "store/sqlite/group_commit.h"
 
 #include <sqlite3.h>
 
-#include "store/sqlite_error.h"
+#include "store/sqlite/sqlite_error.h"
 
 namespace mcpkeep::store {
 

@@ -2,29 +2,29 @@
 // notifications/resources/updated for which URI.
 #include <mcpkeep/store.h>
 
-#include "store/store_impl.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 using store::Connection;
 
-void Store::subscribeResource(const std::string& session_id, const std::string& uri) {
+void SqliteStore::subscribeResource(const std::string& session_id, const std::string& uri) {
   if (uri.empty()) throw Error(ErrorCode::kInvalidArgument, "a resource subscription needs a uri");
-  const int64_t now = store::toUnixMillis(impl_->now());
-  impl_->writer->write([&](Connection& c) {
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
     auto q = c.query(
         "INSERT OR IGNORE INTO resource_subscriptions (session_id, uri, created_at) "
         "SELECT id, ?, ? FROM sessions WHERE id = ?");
     q->bind(1, uri);
     q->bind(2, now);
     q->bind(3, session_id);
-    if (q->exec() == 0) Impl::requireSession(c, session_id);  // 0 also when already subscribed
+    if (q->exec() == 0) requireSession(c, session_id);  // 0 also when already subscribed
   });
 }
 
-bool Store::unsubscribeResource(const std::string& session_id, const std::string& uri) {
+bool SqliteStore::unsubscribeResource(const std::string& session_id, const std::string& uri) {
   int removed = 0;
-  impl_->writer->write([&](Connection& c) {
+  writer->write([&](Connection& c) {
     auto q = c.query("DELETE FROM resource_subscriptions WHERE session_id = ? AND uri = ?");
     q->bind(1, session_id);
     q->bind(2, uri);
@@ -33,8 +33,8 @@ bool Store::unsubscribeResource(const std::string& session_id, const std::string
   return removed > 0;
 }
 
-std::vector<std::string> Store::resourceSubscribers(const std::string& uri) const {
-  return impl_->read("reading the subscribers of '" + uri + "'", [&](Connection& c) {
+std::vector<std::string> SqliteStore::resourceSubscribers(const std::string& uri) const {
+  return read("reading the subscribers of '" + uri + "'", [&](Connection& c) {
     std::vector<std::string> sessions;
     auto q = c.query("SELECT session_id FROM resource_subscriptions WHERE uri = ? ORDER BY session_id");
     q->bind(1, uri);
@@ -43,8 +43,8 @@ std::vector<std::string> Store::resourceSubscribers(const std::string& uri) cons
   });
 }
 
-std::vector<std::string> Store::resourceSubscriptions(const std::string& session_id) const {
-  return impl_->read("reading the subscriptions of session " + session_id, [&](Connection& c) {
+std::vector<std::string> SqliteStore::resourceSubscriptions(const std::string& session_id) const {
+  return read("reading the subscriptions of session " + session_id, [&](Connection& c) {
     std::vector<std::string> uris;
     auto q = c.query("SELECT uri FROM resource_subscriptions WHERE session_id = ? ORDER BY uri");
     q->bind(1, session_id);
@@ -53,4 +53,4 @@ std::vector<std::string> Store::resourceSubscriptions(const std::string& session
   });
 }
 
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

@@ -1,17 +1,16 @@
 // The maintenance job: age retention, idle-session expiry, incremental
-// vacuum, WAL checkpoint and optimize; and the timer that runs it.
+// vacuum, WAL checkpoint and optimize.
 #include <mcpkeep/store.h>
 
-#include "log/log.h"
-#include "store/store_impl.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 
-MaintenanceReport Store::runMaintenance() {
+MaintenanceReport SqliteStore::runMaintenance() {
   MaintenanceReport report;
-  const int64_t now = store::toUnixMillis(impl_->now());
-  impl_->writer->write([&](store::Connection& c) {
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](store::Connection& c) {
     auto q = c.query(
         "DELETE FROM events WHERE created_at < ? - "
         "(SELECT value FROM settings WHERE name = 'max_age_ms')");
@@ -30,7 +29,7 @@ MaintenanceReport Store::runMaintenance() {
     report.tasks_expired = tasks->exec();
   });
   report.sessions_expired = expireIdleSessions();
-  impl_->writer->exclusive([](store::Connection& c) {
+  writer->exclusive([](store::Connection& c) {
     // Give freed pages back, keep the WAL from growing without bound, and
     // let SQLite refresh the statistics its planner uses.
     c.db().exec("PRAGMA incremental_vacuum");
@@ -40,34 +39,4 @@ MaintenanceReport Store::runMaintenance() {
   return report;
 }
 
-void Store::Impl::startMaintenanceTimer(std::function<void()> run) {
-  if (options.maintenance_interval.count() <= 0) return;
-  timer = std::thread([this, run = std::move(run)] {
-    std::unique_lock<std::mutex> lock(timer_mutex);
-    while (!timer_wake.wait_for(lock, options.maintenance_interval,
-                                [this] { return timer_stopping; })) {
-      lock.unlock();
-      try {
-        run();
-      } catch (const std::exception& e) {
-        if (options.on_maintenance_error) {
-          options.on_maintenance_error(e);
-        } else {
-          log::error("mcpkeep.store", "maintenance failed", {{"file", path}, {"error", e.what()}});
-        }
-      }
-      lock.lock();
-    }
-  });
-}
-
-void Store::Impl::stopMaintenanceTimer() {
-  {
-    std::lock_guard<std::mutex> lock(timer_mutex);
-    timer_stopping = true;
-  }
-  timer_wake.notify_all();
-  if (timer.joinable()) timer.join();
-}
-
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

@@ -1,4 +1,4 @@
-#include "store/rows.h"
+#include "store/sqlite/rows.h"
 
 #include <mcpkeep/error.h>
 #include <mcpkeep/event_id.h>

@@ -1,10 +1,10 @@
-#include "store/migrations.h"
+#include "store/sqlite/migrations.h"
 
 #include <SQLiteCpp/Transaction.h>
 
 #include <mcpkeep/error.h>
 
-#include "store/sqlite_error.h"
+#include "store/sqlite/sqlite_error.h"
 
 namespace mcpkeep::store {
 

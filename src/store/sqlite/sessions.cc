@@ -4,12 +4,12 @@
 
 #include <sqlite3.h>
 
-#include "store/rows.h"
+#include "store/sqlite/rows.h"
 #include "store/session_id.h"
-#include "store/store_impl.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 namespace {
 
 using store::Connection;
@@ -61,11 +61,11 @@ std::optional<Session> findSession(Connection& c, const std::string& session_id)
 
 }  // namespace
 
-Session Store::createSession() {
+Session SqliteStore::createSession() {
   Session s;
   s.id = store::newSessionId();
-  s.created_at = s.last_active = store::fromUnixMillis(store::toUnixMillis(impl_->now()));
-  impl_->writer->write([&](Connection& c) {
+  s.created_at = s.last_active = store::fromUnixMillis(store::toUnixMillis(now()));
+  writer->write([&](Connection& c) {
     auto session = c.query("INSERT INTO sessions (id, created_at, last_active) VALUES (?, ?, ?)");
     session->bind(1, s.id);
     session->bind(2, store::toUnixMillis(s.created_at));
@@ -80,31 +80,31 @@ Session Store::createSession() {
   return s;
 }
 
-std::optional<Session> Store::session(const std::string& session_id) const {
-  return impl_->read("reading session '" + session_id + "'",
+std::optional<Session> SqliteStore::session(const std::string& session_id) const {
+  return read("reading session '" + session_id + "'",
                      [&](Connection& c) { return findSession(c, session_id); });
 }
 
-void Store::touchSession(const std::string& session_id) {
-  const TimePoint now = impl_->now();
+void SqliteStore::touchSession(const std::string& session_id) {
+  const TimePoint now = this->now();
   {
-    std::lock_guard<std::mutex> lock(impl_->touches_mutex);
-    auto it = impl_->last_touch_written.find(session_id);
-    if (it != impl_->last_touch_written.end() && now - it->second < impl_->options.touch_interval) {
+    std::lock_guard<std::mutex> lock(touches_mutex);
+    auto it = last_touch_written.find(session_id);
+    if (it != last_touch_written.end() && now - it->second < options.touch_interval) {
       return;
     }
   }
-  impl_->writer->write([&](Connection& c) {
+  writer->write([&](Connection& c) {
     auto q = c.query("UPDATE sessions SET last_active = max(last_active, ?) WHERE id = ?");
     q->bind(1, store::toUnixMillis(now));
     q->bind(2, session_id);
     if (q->exec() == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
   });
-  std::lock_guard<std::mutex> lock(impl_->touches_mutex);
-  impl_->last_touch_written[session_id] = now;
+  std::lock_guard<std::mutex> lock(touches_mutex);
+  last_touch_written[session_id] = now;
 }
 
-void Store::markInitialized(const std::string& session_id, const std::string& protocol_version,
+void SqliteStore::markInitialized(const std::string& session_id, const std::string& protocol_version,
                             const std::string& client_capabilities_json,
                             const std::string& client_info_json) {
   updateSession(session_id, [&](Session& s) {
@@ -112,13 +112,13 @@ void Store::markInitialized(const std::string& session_id, const std::string& pr
     s.protocol_version = protocol_version;
     s.client_capabilities = jsonOrNone(client_capabilities_json);
     s.client_info = jsonOrNone(client_info_json);
-    s.last_active = std::max(s.last_active, impl_->now());
+    s.last_active = std::max(s.last_active, now());
   });
 }
 
-void Store::updateSession(const std::string& session_id,
+void SqliteStore::updateSession(const std::string& session_id,
                           const std::function<void(Session&)>& change) {
-  impl_->writer->write([&](Connection& c) {
+  writer->write([&](Connection& c) {
     std::optional<Session> s = findSession(c, session_id);
     if (!s) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
     change(*s);
@@ -127,22 +127,22 @@ void Store::updateSession(const std::string& session_id,
   });
 }
 
-bool Store::removeSession(const std::string& session_id) {
+bool SqliteStore::removeSession(const std::string& session_id) {
   bool removed = false;
-  impl_->writer->write([&](Connection& c) {
+  writer->write([&](Connection& c) {
     auto q = c.query("DELETE FROM sessions WHERE id = ?");
     q->bind(1, session_id);
     removed = q->exec() > 0;
   });
-  std::lock_guard<std::mutex> lock(impl_->touches_mutex);
-  impl_->last_touch_written.erase(session_id);
+  std::lock_guard<std::mutex> lock(touches_mutex);
+  last_touch_written.erase(session_id);
   return removed;
 }
 
-std::vector<std::string> Store::expireIdleSessions() {
+std::vector<std::string> SqliteStore::expireIdleSessions() {
   std::vector<std::string> expired;
-  const int64_t now = store::toUnixMillis(impl_->now());
-  impl_->writer->write([&](Connection& c) {
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
     expired.clear();  // a retried batch must not report twice
     auto q = c.query(
         "DELETE FROM sessions WHERE last_active <= ? - "
@@ -150,22 +150,22 @@ std::vector<std::string> Store::expireIdleSessions() {
     q->bind(1, now);
     while (q->executeStep()) expired.push_back(q->getColumn(0).getString());
   });
-  impl_->sessions_expired += static_cast<int64_t>(expired.size());
-  std::lock_guard<std::mutex> lock(impl_->touches_mutex);
-  for (const auto& id : expired) impl_->last_touch_written.erase(id);
+  sessions_expired += static_cast<int64_t>(expired.size());
+  std::lock_guard<std::mutex> lock(touches_mutex);
+  for (const auto& id : expired) last_touch_written.erase(id);
   return expired;
 }
 
-int64_t Store::sessionCount() const {
-  return impl_->read("counting sessions", [](Connection& c) {
+int64_t SqliteStore::sessionCount() const {
+  return read("counting sessions", [](Connection& c) {
     auto q = c.query("SELECT value FROM counters WHERE name = 'sessions'");  // kept by triggers
     q->executeStep();
     return q->getColumn(0).getInt64();
   });
 }
 
-std::string Store::requestStateKey() const {
-  return impl_->read("reading the requestState key", [](Connection& c) {
+std::string SqliteStore::requestStateKey() const {
+  return read("reading the requestState key", [](Connection& c) {
     auto q = c.query("SELECT key FROM request_state_key WHERE id = 1");
     if (!q->executeStep()) throw Error(ErrorCode::kInternal, "the requestState key is missing");
     const SQLite::Column key = q->getColumn(0);
@@ -173,8 +173,8 @@ std::string Store::requestStateKey() const {
   });
 }
 
-std::vector<Session> Store::sessions() const {
-  return impl_->read("listing sessions", [](Connection& c) {
+std::vector<Session> SqliteStore::sessions() const {
+  return read("listing sessions", [](Connection& c) {
     std::vector<Session> all;
     auto q = c.query(std::string("SELECT ") + store::kSessionColumns +
                      " FROM sessions ORDER BY created_at, id");
@@ -183,4 +183,4 @@ std::vector<Session> Store::sessions() const {
   });
 }
 
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

@@ -1,4 +1,4 @@
-#include "store/reader_pool.h"
+#include "store/sqlite/reader_pool.h"
 
 namespace mcpkeep::store {
 

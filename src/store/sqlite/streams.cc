@@ -4,15 +4,15 @@
 
 #include <sqlite3.h>
 
-#include "store/rows.h"
-#include "store/store_impl.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 using store::Connection;
 
-StreamId Store::standaloneStream(const std::string& session_id) const {
-  return impl_->read("reading the standalone stream of '" + session_id + "'", [&](Connection& c) {
+StreamId SqliteStore::standaloneStream(const std::string& session_id) const {
+  return read("reading the standalone stream of '" + session_id + "'", [&](Connection& c) {
     auto q = c.query("SELECT id FROM streams WHERE session_id = ? AND kind = 'standalone'");
     q->bind(1, session_id);
     if (!q->executeStep()) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
@@ -20,7 +20,7 @@ StreamId Store::standaloneStream(const std::string& session_id) const {
   });
 }
 
-StreamId Store::Impl::insertRequestStream(Connection& c, const std::string& session_id,
+StreamId SqliteStore::insertRequestStream(Connection& c, const std::string& session_id,
                                           const std::string& request_ids_json, int64_t now) {
   auto q = c.query(
       "INSERT INTO streams (session_id, kind, request_ids, created_at) "
@@ -40,17 +40,17 @@ StreamId Store::Impl::insertRequestStream(Connection& c, const std::string& sess
   return c.db().getLastInsertRowid();
 }
 
-StreamId Store::openRequestStream(const std::string& session_id,
+StreamId SqliteStore::openRequestStream(const std::string& session_id,
                                   const std::string& request_ids_json) {
   StreamId id = 0;
-  const int64_t now = store::toUnixMillis(impl_->now());
-  impl_->writer->write([&](Connection& c) {
-    id = Impl::insertRequestStream(c, session_id, request_ids_json, now);
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
+    id = insertRequestStream(c, session_id, request_ids_json, now);
   });
   return id;
 }
 
-void Store::Impl::markStreamClosed(Connection& c, const std::string& session_id, StreamId stream,
+void SqliteStore::markStreamClosed(Connection& c, const std::string& session_id, StreamId stream,
                                    StreamState final_state, int64_t now) {
   if (final_state == StreamState::kOpen) {
     throw Error(ErrorCode::kInvalidArgument,
@@ -68,15 +68,15 @@ void Store::Impl::markStreamClosed(Connection& c, const std::string& session_id,
   }
 }
 
-void Store::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
-  const int64_t now = store::toUnixMillis(impl_->now());
-  impl_->writer->write([&](Connection& c) {
-    Impl::markStreamClosed(c, session_id, stream, final_state, now);
+void SqliteStore::closeStream(const std::string& session_id, StreamId stream, StreamState final_state) {
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
+    markStreamClosed(c, session_id, stream, final_state, now);
   });
 }
 
-std::optional<Stream> Store::stream(const std::string& session_id, StreamId stream) const {
-  return impl_->read("reading " + streamName(session_id, stream),
+std::optional<Stream> SqliteStore::stream(const std::string& session_id, StreamId stream) const {
+  return read("reading " + streamName(session_id, stream),
                      [&](Connection& c) -> std::optional<Stream> {
                        auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
                                         " FROM streams WHERE id = ? AND session_id = ?");
@@ -87,8 +87,8 @@ std::optional<Stream> Store::stream(const std::string& session_id, StreamId stre
                      });
 }
 
-std::vector<Stream> Store::streams(const std::string& session_id) const {
-  return impl_->read("listing the streams of '" + session_id + "'", [&](Connection& c) {
+std::vector<Stream> SqliteStore::streams(const std::string& session_id) const {
+  return read("listing the streams of '" + session_id + "'", [&](Connection& c) {
     std::vector<Stream> all;
     auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
                      " FROM streams WHERE session_id = ? ORDER BY id");
@@ -98,8 +98,8 @@ std::vector<Stream> Store::streams(const std::string& session_id) const {
   });
 }
 
-std::vector<Stream> Store::openRequestStreams() const {
-  return impl_->read("listing open request streams", [&](Connection& c) {
+std::vector<Stream> SqliteStore::openRequestStreams() const {
+  return read("listing open request streams", [&](Connection& c) {
     std::vector<Stream> open;
     auto q = c.query(std::string("SELECT ") + store::kStreamColumns +
                      " FROM streams WHERE state = 'open' AND kind = 'request' ORDER BY id");
@@ -108,4 +108,4 @@ std::vector<Stream> Store::openRequestStreams() const {
   });
 }
 
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

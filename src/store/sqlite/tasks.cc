@@ -4,29 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "store/session_id.h"
-#include "store/store_impl.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
 
-namespace mcpkeep {
+namespace mcpkeep::store {
 
 using nlohmann::json;
 using store::Connection;
-
-const char* taskStatusName(TaskStatus status) {
-  switch (status) {
-    case TaskStatus::kWorking:
-      return "working";
-    case TaskStatus::kInputRequired:
-      return "input_required";
-    case TaskStatus::kCompleted:
-      return "completed";
-    case TaskStatus::kFailed:
-      return "failed";
-    case TaskStatus::kCancelled:
-      return "cancelled";
-  }
-  return "working";
-}
 
 namespace {
 
@@ -83,16 +67,16 @@ void writeInputs(Connection& c, const std::string& id, TaskStatus status, const 
 
 }  // namespace
 
-Task Store::createTask(const std::string& request, std::optional<std::chrono::milliseconds> ttl,
+Task SqliteStore::createTask(const std::string& request, std::optional<std::chrono::milliseconds> ttl,
                        std::chrono::milliseconds poll_interval) {
   Task t;
   t.id = store::newSessionId();
-  t.created_at = t.updated_at = store::fromUnixMillis(store::toUnixMillis(impl_->now()));
+  t.created_at = t.updated_at = store::fromUnixMillis(store::toUnixMillis(now()));
   t.ttl = ttl;
   t.poll_interval = poll_interval;
   t.request = request;
   t.input_requests = t.input_responses = "{}";
-  impl_->writer->write([&](Connection& c) {
+  writer->write([&](Connection& c) {
     auto q = c.query(
         "INSERT INTO tasks (id, status, created_at, updated_at, ttl_ms, poll_interval_ms, request) "
         "VALUES (?, 'working', ?, ?, ?, ?, ?)");
@@ -111,14 +95,14 @@ Task Store::createTask(const std::string& request, std::optional<std::chrono::mi
   return t;
 }
 
-std::optional<Task> Store::task(const std::string& task_id) const {
-  return impl_->read("reading task " + task_id, [&](Connection& c) {
-    return lockedTask(c, task_id, store::toUnixMillis(impl_->now()));
+std::optional<Task> SqliteStore::task(const std::string& task_id) const {
+  return read("reading task " + task_id, [&](Connection& c) {
+    return lockedTask(c, task_id, store::toUnixMillis(now()));
   });
 }
 
-std::vector<Task> Store::unfinishedTasks() const {
-  return impl_->read("listing unfinished tasks", [&](Connection& c) {
+std::vector<Task> SqliteStore::unfinishedTasks() const {
+  return read("listing unfinished tasks", [&](Connection& c) {
     std::vector<Task> all;
     auto q = c.query(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE " + kUnfinished +
                      " ORDER BY created_at, id");
@@ -127,10 +111,10 @@ std::vector<Task> Store::unfinishedTasks() const {
   });
 }
 
-bool Store::askTaskInput(const std::string& task_id, const std::string& requests) {
+bool SqliteStore::askTaskInput(const std::string& task_id, const std::string& requests) {
   bool asked = false;
-  impl_->writer->write([&](Connection& c) {
-    const int64_t now = store::toUnixMillis(impl_->now());
+  writer->write([&](Connection& c) {
+    const int64_t now = toUnixMillis(this->now());
     const std::optional<Task> t = lockedTask(c, task_id, now);
     if (!t || t->finished()) return;
     json pending = json::parse(t->input_requests);
@@ -142,10 +126,10 @@ bool Store::askTaskInput(const std::string& task_id, const std::string& requests
   return asked;
 }
 
-bool Store::answerTaskInput(const std::string& task_id, const std::string& responses) {
+bool SqliteStore::answerTaskInput(const std::string& task_id, const std::string& responses) {
   bool known = false;
-  impl_->writer->write([&](Connection& c) {
-    const int64_t now = store::toUnixMillis(impl_->now());
+  writer->write([&](Connection& c) {
+    const int64_t now = toUnixMillis(this->now());
     const std::optional<Task> t = lockedTask(c, task_id, now);
     if (!t) return;
     known = true;
@@ -167,13 +151,13 @@ bool Store::answerTaskInput(const std::string& task_id, const std::string& respo
   return known;
 }
 
-bool Store::finishTask(const std::string& task_id, TaskStatus status, const std::string& payload,
+bool SqliteStore::finishTask(const std::string& task_id, TaskStatus status, const std::string& payload,
                        const std::string& status_message) {
   if (status != TaskStatus::kCompleted && status != TaskStatus::kFailed) {
     throw std::invalid_argument("finishTask takes completed or failed");
   }
   int changed = 0;
-  impl_->writer->write([&](Connection& c) {
+  writer->write([&](Connection& c) {
     auto q = c.query(std::string("UPDATE tasks SET status = ?, result = ?, error = ?, input_requests = '{}', "
                                  "status_message = ?, updated_at = ? WHERE id = ? AND ") +
                      kUnfinished);
@@ -190,17 +174,17 @@ bool Store::finishTask(const std::string& task_id, TaskStatus status, const std:
     } else {
       q->bind(4, status_message);
     }
-    q->bind(5, store::toUnixMillis(impl_->now()));
+    q->bind(5, store::toUnixMillis(now()));
     q->bind(6, task_id);
     changed = q->exec();
   });
   return changed > 0;
 }
 
-bool Store::cancelTask(const std::string& task_id) {
+bool SqliteStore::cancelTask(const std::string& task_id) {
   bool known = false;
-  impl_->writer->write([&](Connection& c) {
-    const int64_t now = store::toUnixMillis(impl_->now());
+  writer->write([&](Connection& c) {
+    const int64_t now = toUnixMillis(this->now());
     if (!lockedTask(c, task_id, now)) return;
     known = true;
     auto q = c.query(std::string("UPDATE tasks SET status = 'cancelled', input_requests = '{}', "
@@ -213,14 +197,14 @@ bool Store::cancelTask(const std::string& task_id) {
   return known;
 }
 
-void Store::setTaskStatusMessage(const std::string& task_id, const std::string& message) {
-  impl_->writer->write([&](Connection& c) {
+void SqliteStore::setTaskStatusMessage(const std::string& task_id, const std::string& message) {
+  writer->write([&](Connection& c) {
     auto q = c.query(std::string("UPDATE tasks SET status_message = ?, updated_at = ? WHERE id = ? AND ") + kUnfinished);
     q->bind(1, message);
-    q->bind(2, store::toUnixMillis(impl_->now()));
+    q->bind(2, store::toUnixMillis(now()));
     q->bind(3, task_id);
     q->exec();
   });
 }
 
-}  // namespace mcpkeep
+}  // namespace mcpkeep::store

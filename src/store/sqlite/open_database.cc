@@ -1,7 +1,7 @@
 // The order matters: nothing is written until the file has proved to be a
 // healthy SQLite database of a schema version we know, so a bad file is
 // refused unchanged.
-#include "store/open_database.h"
+#include "store/sqlite/open_database.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #include <mcpkeep/error.h>
 
-#include "store/sqlite_error.h"
+#include "store/sqlite/sqlite_error.h"
 
 namespace mcpkeep::store {
 namespace {
