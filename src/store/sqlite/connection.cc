@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite/sqlite_error.h"
+
 namespace mcpkeep::store {
 
 Connection::Query::~Query() {
@@ -29,6 +31,22 @@ Connection::Transaction::~Transaction() {
 void Connection::Transaction::commit() {
   connection_.query("COMMIT")->exec();
   open_ = false;
+}
+
+void Connection::rollbackWrite() noexcept {
+  if (!sqlite3_get_autocommit(db_.getHandle())) query("ROLLBACK")->tryExecuteStep();
+}
+
+bool Connection::transactionLost() { return sqlite3_get_autocommit(db_.getHandle()) != 0; }
+
+std::exception_ptr Connection::translate(std::exception_ptr error, const std::string& context) const {
+  try {
+    std::rethrow_exception(error);
+  } catch (const SQLite::Exception& e) {
+    return std::make_exception_ptr(translateSqliteError(e, context));
+  } catch (...) {
+    return error;
+  }
 }
 
 Connection::Connection(const std::string& path, int open_flags, int busy_timeout_ms)

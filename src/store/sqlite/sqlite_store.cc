@@ -9,13 +9,13 @@ namespace mcpkeep::store {
 SqliteStore::SqliteStore(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
   auto writer_connection = openWriter(path, options, embeddedMigrations());
   sqlite3* const writer_handle = writer_connection->db().getHandle();
-  writer = std::make_unique<GroupCommit>(
+  writer = std::make_unique<GroupCommit<Connection>>(
       std::move(writer_connection), options.max_batch,
       options.durability == Durability::kFull ? options.commit_delay
                                               : std::chrono::microseconds(0));
   checkpointer = std::make_unique<Checkpointer>(openCheckpointer(path, options), writer_handle,
                                                 kCheckpointStepPages, kCheckpointPages);
-  readers = std::make_unique<ReaderPool>([this] { return openReader(path, options); },
+  readers = std::make_unique<ConnectionPool<Connection>>([this] { return openReader(path, options); },
                                          options.max_readers);
 }
 

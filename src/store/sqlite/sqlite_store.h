@@ -15,10 +15,10 @@
 #include <mcpkeep/store.h>
 
 #include "store/backend.h"
+#include "store/connection_pool.h"
+#include "store/group_commit.h"
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
-#include "store/sqlite/group_commit.h"
-#include "store/sqlite/reader_pool.h"
 #include "store/sqlite/sqlite_error.h"
 
 namespace mcpkeep::store {
@@ -128,7 +128,7 @@ class SqliteStore final : public Backend {
 
   const std::string path;
   StoreOptions options;
-  std::unique_ptr<store::GroupCommit> writer;
+  std::unique_ptr<GroupCommit<Connection>> writer;
   // Declared after the writer: unhooks it before it closes.
   std::unique_ptr<store::Checkpointer> checkpointer;
   // The checkpointer's thread copies every 500 pages (2 MB) of WAL; the
@@ -137,7 +137,7 @@ class SqliteStore final : public Backend {
   // SQLite's default of every 1000 pages, it leaves p99 latency ~25% lower.
   static constexpr int kCheckpointStepPages = 500;
   static constexpr int kCheckpointPages = 10000;
-  std::unique_ptr<store::ReaderPool> readers;
+  std::unique_ptr<ConnectionPool<Connection>> readers;
   std::atomic<int64_t> appends{0};
   std::atomic<int64_t> sessions_expired{0};
 
