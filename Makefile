@@ -6,7 +6,7 @@ BUILD ?= build
 DB ?= ./mcpkeep.db
 JOBS ?= $(shell nproc)
 PACKAGES = cmake g++ make pkg-config libsqlite3-dev sqlite3 libsqlitecpp-dev libpoco-dev \
-           nlohmann-json3-dev catch2
+           nlohmann-json3-dev catch2 libpq-dev postgresql-15
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: deps build run test bench sanitize fuzz schema clean

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers/error_matcher.h"
+#include "helpers/backends.h"
 #include "helpers/temp_dir.h"
 
 using namespace std::chrono_literals;
@@ -17,7 +18,7 @@ namespace {
 
 struct Fixture {
   mcpkeep::test::TempDir dir;
-  std::string path = dir.file("hub.db");
+  std::string path = mcpkeep::test::newDatabase(dir, "hub.db");
   mcpkeep::Store store{path, mcpkeep::test::testOptions()};
   mcpkeep::Hub hub{store};
   std::string session = store.createSession().id;
@@ -55,7 +56,7 @@ mcpkeep::HubOptions watchingOften() {
 
 }  // namespace
 
-TEST_CASE("a subscription replays stored events then delivers live ones with no gap or duplicate") {
+TEST_CASE("a subscription replays stored events then delivers live ones with no gap or duplicate", "[backend]") {
   Fixture f;
   f.publish(1);
   const auto second = f.publish(2);
@@ -73,7 +74,7 @@ TEST_CASE("a subscription replays stored events then delivers live ones with no 
   CHECK(sub.lastEventId() == mcpkeep::EventId{f.stream, 200}.toString());
 }
 
-TEST_CASE("a completed stream ends its subscriptions after its last event") {
+TEST_CASE("a completed stream ends its subscriptions after its last event", "[backend]") {
   Fixture f;
   auto sub = f.hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0});
   f.publish(1);
@@ -86,7 +87,7 @@ TEST_CASE("a completed stream ends its subscriptions after its last event") {
   CHECK(sub.next(0ms).kind == Kind::kStreamEnded);
 }
 
-TEST_CASE("following a stream just opened delivers all of it, also what came before the first read") {
+TEST_CASE("following a stream just opened delivers all of it, also what came before the first read", "[backend]") {
   Fixture f;
   auto sub = f.hub.follow(f.session, f.stream);
   f.publish(1);
@@ -95,7 +96,7 @@ TEST_CASE("following a stream just opened delivers all of it, also what came bef
   CHECK(sub.next(5s).kind == Kind::kStreamEnded);
 }
 
-TEST_CASE("following a stream that is gone by the first read ends without events") {
+TEST_CASE("following a stream that is gone by the first read ends without events", "[backend]") {
   Fixture f;
   auto sub = f.hub.follow(f.session, f.stream);
   f.publish(1);
@@ -105,7 +106,7 @@ TEST_CASE("following a stream that is gone by the first read ends without events
   CHECK(end.session_gone);
 }
 
-TEST_CASE("a slow subscriber loses nothing retained and is told when it fell behind") {
+TEST_CASE("a slow subscriber loses nothing retained and is told when it fell behind", "[backend]") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withMaxEvents(10));
   mcpkeep::HubOptions options;
@@ -122,7 +123,7 @@ TEST_CASE("a slow subscriber loses nothing retained and is told when it fell beh
   CHECK(sub.next(0ms).kind == Kind::kTimeout);
 }
 
-TEST_CASE("resuming from an evicted id signals the gap first and then what remains") {
+TEST_CASE("resuming from an evicted id signals the gap first and then what remains", "[backend]") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withMaxEvents(3));
   const auto first = f.publish(1);
@@ -132,7 +133,7 @@ TEST_CASE("resuming from an evicted id signals the gap first and then what remai
   CHECK(take(sub, 3) == numbers(4, 6));
 }
 
-TEST_CASE("a bad Last-Event-ID fails at subscribe before anything is delivered") {
+TEST_CASE("a bad Last-Event-ID fails at subscribe before anything is delivered", "[backend]") {
   Fixture f;
   const auto other = f.store.createSession().id;
   const auto others = f.hub.publish(other, "message", "{}");
@@ -142,7 +143,7 @@ TEST_CASE("a bad Last-Event-ID fails at subscribe before anything is delivered")
               mcpkeep::ErrorCode::kNotFound);
 }
 
-TEST_CASE("any number of subscribers of one stream each get every event") {
+TEST_CASE("any number of subscribers of one stream each get every event", "[backend]") {
   Fixture f;
   std::vector<mcpkeep::Subscription> subs;
   for (int i = 0; i < 20; ++i) subs.push_back(f.hub.subscribe(f.session, mcpkeep::EventId{f.stream, 0}));
@@ -150,7 +151,7 @@ TEST_CASE("any number of subscribers of one stream each get every event") {
   for (auto& s : subs) CHECK(take(s, 50) == numbers(1, 50));
 }
 
-TEST_CASE("broadcast reaches subscribers of every session's standalone stream") {
+TEST_CASE("broadcast reaches subscribers of every session's standalone stream", "[backend]") {
   Fixture f;
   const auto other = f.store.createSession().id;
   auto a = f.hub.subscribe(f.session, mcpkeep::EventId{f.store.standaloneStream(f.session), 0});
@@ -160,7 +161,7 @@ TEST_CASE("broadcast reaches subscribers of every session's standalone stream") 
   CHECK(take(b, 1) == std::vector<std::string>{R"({"method":"notifications/resources/list_changed"})"});
 }
 
-TEST_CASE("shutdown wakes every waiting subscriber and ends it") {
+TEST_CASE("shutdown wakes every waiting subscriber and ends it", "[backend]") {
   Fixture f;
   std::vector<std::thread> waiters;
   std::atomic<int> shut_down{0};
@@ -178,7 +179,7 @@ TEST_CASE("shutdown wakes every waiting subscriber and ends it") {
   CHECK(subs[0].next(0ms).kind == Kind::kShutdown);
 }
 
-TEST_CASE("the hub's watcher rings for events, closed streams and deleted sessions of another process") {
+TEST_CASE("the hub's watcher rings for events, closed streams and deleted sessions of another process", "[backend]") {
   Fixture f;
   mcpkeep::Hub hub(f.store, watchingOften());
   // Another Store on the same file stands for another process: it rings no
@@ -236,7 +237,7 @@ TEST_CASE("Store::changesSince names the sessions that gained events and flags o
   CHECK_FALSE(changes.everything);
 }
 
-TEST_CASE("disconnect makes one subscriber let go after what is stored and the stream goes on") {
+TEST_CASE("disconnect makes one subscriber let go after what is stored and the stream goes on", "[backend]") {
   Fixture f;
   f.publish(1);
   // Requested before anyone subscribed: the next subscriber takes it.
@@ -264,7 +265,7 @@ TEST_CASE("disconnect makes one subscriber let go after what is stored and the s
   CHECK(after_close.next(5s).kind == Kind::kStreamEnded);
 }
 
-TEST_CASE("publishers in this process and another, racing on one session's streams: each subscriber gets its stream's events once and in order") {
+TEST_CASE("publishers in this process and another, racing on one session's streams: each subscriber gets its stream's events once and in order", "[backend]") {
   // Events published here are delivered from memory, the other process's
   // from the store; out-of-order rings and seqs written elsewhere leave
   // holes the memory path must not paper over.

@@ -21,7 +21,7 @@ struct Fixture : mcpkeep::test::StoreFixture {
 
 }  // namespace
 
-TEST_CASE("the count trigger keeps the newest max_events events per session") {
+TEST_CASE("the count trigger keeps the newest max_events events per session", "[backend]") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withMaxEvents(10));
   const auto a = f.store.createSession().id;
@@ -37,7 +37,7 @@ TEST_CASE("the count trigger keeps the newest max_events events per session") {
   CHECK(f.store.eventCount(b) == 3);  // per session, not global
 }
 
-TEST_CASE("the count trigger also holds for rows inserted with the sqlite3 CLI") {
+TEST_CASE("the count trigger also holds for rows inserted with the CLI", "[backend]") {
   Fixture f;
   const auto id = f.store.createSession().id;
   const auto stream = f.store.openRequestStream(id, "[1]");
@@ -49,10 +49,11 @@ TEST_CASE("the count trigger also holds for rows inserted with the sqlite3 CLI")
                ", 'message', '{\"n\":" + std::to_string(seq) + "}', 0);\n";
   }
   f.sql(inserts);
-  CHECK(f.sql("SELECT group_concat(seq) FROM events WHERE session_id = '" + id + "';") ==
-        "4,5,6\n");
+  const std::string seqs = mcpkeep::test::onPostgres() ? "string_agg(seq::text, ',' ORDER BY seq)"
+                                                       : "group_concat(seq)";
+  CHECK(f.sql("SELECT " + seqs + " FROM events WHERE session_id = '" + id + "';") == "4,5,6\n");
   // The CLI cannot reuse a seq either, and the library continues after it.
-  const auto reuse = mcpkeep::test::runSqlite3(
+  const auto reuse = mcpkeep::test::runSql(
       f.path, "INSERT INTO events (session_id, stream_id, seq, type, data, created_at) VALUES ('" +
                   id + "', " + std::to_string(stream) + ", 2, 'message', '{}', 0);");
   CHECK(reuse.exit_code != 0);
@@ -60,7 +61,7 @@ TEST_CASE("the count trigger also holds for rows inserted with the sqlite3 CLI")
   CHECK(mcpkeep::EventId::parse(f.store.append(id, stream, "message", "{}"))->seq == 7);
 }
 
-TEST_CASE("the maintenance job deletes events older than max_age") {
+TEST_CASE("the maintenance job deletes events older than max_age", "[backend]") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withMaxAge(60s).withSessionTimeout(24h));
   const auto id = f.store.createSession().id;
@@ -82,7 +83,7 @@ TEST_CASE("the maintenance job deletes events older than max_age") {
   CHECK_FALSE(f.store.eventsAfter(id, old_id).gap);  // nothing after "old" is missing
 }
 
-TEST_CASE("the maintenance job deletes sessions idle longer than the session timeout") {
+TEST_CASE("the maintenance job deletes sessions idle longer than the session timeout", "[backend]") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withSessionTimeout(1h).withMaxAge(24h));
   const auto idle = f.store.createSession().id;
@@ -100,7 +101,7 @@ TEST_CASE("the maintenance job deletes sessions idle longer than the session tim
   CHECK(f.store.expireIdleSessions().empty());
 }
 
-TEST_CASE("deleting a session deletes its streams and events through the library or the CLI") {
+TEST_CASE("deleting a session deletes its streams and events through the library or the CLI", "[backend]") {
   Fixture f;
   const auto keep = f.store.createSession().id;
   const auto gone = f.store.createSession().id;
@@ -113,8 +114,9 @@ TEST_CASE("deleting a session deletes its streams and events through the library
   };
 
   SECTION("through the library") { CHECK(f.store.removeSession(gone)); }
-  SECTION("through the sqlite3 CLI, where foreign keys are off") {
-    f.sql("PRAGMA foreign_keys = OFF; DELETE FROM sessions WHERE id = '" + gone + "';");
+  SECTION("through the CLI (sqlite3's with foreign keys off)") {
+    f.sql(std::string(mcpkeep::test::onPostgres() ? "" : "PRAGMA foreign_keys = OFF; ") +
+          "DELETE FROM sessions WHERE id = '" + gone + "';");
   }
   CHECK(count("streams", gone) == "0\n");
   CHECK(count("events", gone) == "0\n");
@@ -122,7 +124,7 @@ TEST_CASE("deleting a session deletes its streams and events through the library
   CHECK(count("events", keep) == "5\n");
 }
 
-TEST_CASE("clearing a session's events is a gap for resuming clients and seqs go on") {
+TEST_CASE("clearing a session's events is a gap for resuming clients and seqs go on", "[backend]") {
   Fixture f;
   const auto id = f.store.createSession().id;
   const auto stream = f.store.openRequestStream(id, "[1]");
@@ -167,7 +169,7 @@ TEST_CASE("under steady commits the WAL is copied back and stays bounded, with n
   CHECK(f.sql("SELECT count(*) FROM events;") == "12000\n");
 }
 
-TEST_CASE("the maintenance job prunes closed request streams whose events are all gone") {
+TEST_CASE("the maintenance job prunes closed request streams whose events are all gone", "[backend]") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withMaxAge(1s));
   const auto id = f.store.createSession().id;

@@ -7,6 +7,7 @@
 #include <mcpkeep/mcpkeep.h>
 
 #include "helpers/error_matcher.h"
+#include "helpers/backends.h"
 #include "helpers/store_fixture.h"
 
 using namespace std::chrono_literals;
@@ -18,7 +19,7 @@ using Fixture = mcpkeep::test::StoreFixture;  // touch_interval 5 s
 
 }  // namespace
 
-TEST_CASE("session ids are 32 lowercase hex digits and never repeat") {
+TEST_CASE("session ids are 32 lowercase hex digits and never repeat", "[backend]") {
   Fixture f;
   std::set<std::string> ids;
   for (int i = 0; i < 200; ++i) {
@@ -32,7 +33,7 @@ TEST_CASE("session ids are 32 lowercase hex digits and never repeat") {
   CHECK(f.store.sessions().size() == 200);
 }
 
-TEST_CASE("markInitialized stores the negotiated version and the client's JSON") {
+TEST_CASE("markInitialized stores the negotiated version and the client's JSON", "[backend]") {
   Fixture f;
   const auto id = f.store.createSession().id;
   f.store.markInitialized(id, "2025-11-25", R"({"sampling":{}})", R"({"name":"c","version":"1"})");
@@ -50,7 +51,7 @@ TEST_CASE("markInitialized stores the negotiated version and the client's JSON")
   CHECK_ERROR(f.store.markInitialized("nope", "2025-11-25", "", ""), ErrorCode::kNotFound);
 }
 
-TEST_CASE("updateSession changes fields atomically and a throwing change writes nothing") {
+TEST_CASE("updateSession changes fields atomically and a throwing change writes nothing", "[backend]") {
   Fixture f;
   const auto id = f.store.createSession().id;
   f.store.updateSession(id, [](mcpkeep::Session& s) {
@@ -69,7 +70,7 @@ TEST_CASE("updateSession changes fields atomically and a throwing change writes 
   CHECK_ERROR(f.store.updateSession("nope", [](mcpkeep::Session&) {}), ErrorCode::kNotFound);
 }
 
-TEST_CASE("touches are coalesced: at most one write per touch interval") {
+TEST_CASE("touches are coalesced: at most one write per touch interval", "[backend]") {
   Fixture f;  // touch_interval 5 s
   const auto id = f.store.createSession().id;
   const auto created = f.store.session(id)->created_at;
@@ -85,7 +86,7 @@ TEST_CASE("touches are coalesced: at most one write per touch interval") {
   CHECK_ERROR(f.store.touchSession("nope"), ErrorCode::kNotFound);
 }
 
-TEST_CASE("streams open and complete and list and appends need an open stream of the session") {
+TEST_CASE("streams open and complete and list and appends need an open stream of the session", "[backend]") {
   Fixture f;
   const auto id = f.store.createSession().id;
   const auto stream = f.store.openRequestStream(id, R"([1, "two"])");
@@ -111,7 +112,7 @@ TEST_CASE("streams open and complete and list and appends need an open stream of
   CHECK_ERROR(f.store.openRequestStream("nope", "[1]"), ErrorCode::kNotFound);
 }
 
-TEST_CASE("bad input to append is refused with a clear error and stores nothing") {
+TEST_CASE("bad input to append is refused with a clear error and stores nothing", "[backend]") {
   Fixture f;
   const auto id = f.store.createSession().id;
   const auto other = f.store.createSession().id;
@@ -134,7 +135,7 @@ TEST_CASE("bad input to append is refused with a clear error and stores nothing"
   CHECK(mcpkeep::EventId::parse(first)->seq == 1);
 }
 
-TEST_CASE("replay follows the three outcomes of the replay table") {
+TEST_CASE("replay follows the three outcomes of the replay table", "[backend]") {
   Fixture f;
   f.store.setRetention(mcpkeep::Retention().withMaxEvents(5));
   const auto id = f.store.createSession().id;
@@ -175,7 +176,7 @@ TEST_CASE("replay follows the three outcomes of the replay table") {
   }
 }
 
-TEST_CASE("a stream never replays another stream's events") {
+TEST_CASE("a stream never replays another stream's events", "[backend]") {
   Fixture f;
   const auto id = f.store.createSession().id;
   const auto a = f.store.openRequestStream(id, "[1]");
@@ -193,7 +194,7 @@ TEST_CASE("a stream never replays another stream's events") {
   CHECK(from_start.events[1].data == R"("b2")");
 }
 
-TEST_CASE("broadcast reaches the standalone stream of every session") {
+TEST_CASE("broadcast reaches the standalone stream of every session", "[backend]") {
   Fixture f;
   const auto a = f.store.createSession().id;
   const auto b = f.store.createSession().id;
@@ -207,9 +208,9 @@ TEST_CASE("broadcast reaches the standalone stream of every session") {
   CHECK(f.store.eventCount(a) == 1);
 }
 
-TEST_CASE("the session count is one row kept right by whoever adds or removes sessions") {
+TEST_CASE("the session count is one row kept right by whoever adds or removes sessions", "[backend]") {
   mcpkeep::test::TempDir dir;
-  const std::string path = dir.file("count.db");
+  const std::string path = mcpkeep::test::newDatabase(dir, "count.db");
   mcpkeep::Store store(path, mcpkeep::test::testOptions());
   CHECK(store.sessionCount() == 0);
   std::vector<std::string> ids;
@@ -219,17 +220,20 @@ TEST_CASE("the session count is one row kept right by whoever adds or removes se
   CHECK_FALSE(store.removeSession(ids[0]));
   CHECK(store.sessionCount() == 4);
   // By hand, as an operator would: a delete and a bulk insert.
-  const auto edited = mcpkeep::test::runSqlite3(
+  const std::string thousand =
+      mcpkeep::test::onPostgres()
+          ? "SELECT lpad(to_hex(i), 32, '0'), 0, 0 FROM generate_series(1, 1000) i;"
+          : "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+            "SELECT printf('%032x', i), 0, 0 FROM n;";
+  const auto edited = mcpkeep::test::runSql(
       path, "DELETE FROM sessions WHERE id = '" + ids[1] + "';"
-            "INSERT INTO sessions (id, created_at, last_active) "
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
-            "SELECT printf('%032x', i), 0, 0 FROM n;");
+            "INSERT INTO sessions (id, created_at, last_active) " + thousand);
   INFO(edited.output);
   REQUIRE(edited.exit_code == 0);
   CHECK(store.sessionCount() == 1003);
   // Idle expiry removes the 1000 made at time 0.
   CHECK(store.expireIdleSessions().size() == 1000);
   CHECK(store.sessionCount() == 3);
-  CHECK(mcpkeep::test::runSqlite3(path, "SELECT value = (SELECT count(*) FROM sessions) FROM counters "
-                                        "WHERE name = 'sessions';").output == "1\n");
+  CHECK(mcpkeep::test::runSql(path, "SELECT CASE WHEN value = (SELECT count(*) FROM sessions) THEN 1 END FROM counters "
+                                    "WHERE name = 'sessions';").output == "1\n");
 }

@@ -31,8 +31,10 @@ struct HubOptions {
   // How often the hub's one watcher thread asks the store whether other
   // processes committed (Store::changesSince: one query when none
   // did), ringing the doorbells of the sessions they wrote to. Subscribers
-  // themselves never poll. Zero: no watcher (this process is the only
-  // writer). Default: 250 ms.
+  // themselves never poll. On PostgreSQL the store also announces other
+  // replicas' commits as they happen (Store::watchChanges), and the watcher
+  // looks at once. Zero: no watcher (this process is the only writer).
+  // Default: 250 ms.
   std::chrono::milliseconds poll_interval{std::chrono::milliseconds(250)};
   // Events read from the store per query. Default: 256.
   std::size_t read_batch = 256;
@@ -162,6 +164,8 @@ class Hub {
   std::mutex watcher_mutex_;
   std::condition_variable watcher_wake_;
   bool watcher_stopping_ = false;
+  bool watcher_heard_ = false;  // the store announced changes (PostgreSQL)
+  uint64_t watch_handle_ = 0;
   Store::ChangeMark watched_;  // the watcher thread's
   std::thread watcher_;
 };

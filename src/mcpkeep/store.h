@@ -321,6 +321,13 @@ class Store {
   };
   Changes changesSince(ChangeMark& mark);
 
+  // Calls `wake` (on a thread of the store's) as soon as changesSince has
+  // something new to tell: on PostgreSQL, when a commit is announced or the
+  // listening connection comes back; on a file, never (a watcher polls).
+  // Returns a handle for unwatchChanges, after which no call is running.
+  uint64_t watchChanges(std::function<void()> wake);
+  void unwatchChanges(uint64_t handle);
+
   static constexpr std::size_t kNoLimit = static_cast<std::size_t>(-1);
 
  private:

@@ -45,6 +45,7 @@ class Backend {
 
   virtual Session createSession() = 0;
   virtual std::optional<Session> session(const std::string& session_id) const = 0;
+  // Writes last_active now (Store coalesces touches).
   virtual void touchSession(const std::string& session_id) = 0;
   virtual void markInitialized(const std::string& session_id, const std::string& protocol_version,
                                const std::string& client_capabilities_json,
@@ -105,7 +106,18 @@ class Backend {
   virtual WriteStats writeStats() const = 0;
 
   virtual Store::Changes changesSince(Store::ChangeMark& mark) = 0;
+  // See Store::watchChanges. A file's backend has nothing to push: its
+  // changes are found by polling changesSince.
+  virtual uint64_t watchChanges(std::function<void()> wake) {
+    (void)wake;
+    return 0;
+  }
+  virtual void unwatchChanges(uint64_t handle) { (void)handle; }
 };
+
+// The event a backend just appended, as a read of the store would return it.
+Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
+                  const std::string& type, const std::string& data, int64_t now_ms);
 
 // Message for a session id the store does not know.
 std::string noSuchSession(const std::string& session_id);

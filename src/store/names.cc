@@ -5,6 +5,8 @@
 #include <mcpkeep/stream.h>
 #include <mcpkeep/task.h>
 
+#include "store/columns.h"
+
 namespace mcpkeep {
 
 const char* errorCodeName(ErrorCode code) noexcept {
@@ -55,4 +57,14 @@ const char* taskStatusName(TaskStatus status) {
   return "working";
 }
 
+namespace store {
+
+StreamState parseStreamState(const std::string& text) {
+  if (text == "open") return StreamState::kOpen;
+  if (text == "completed") return StreamState::kCompleted;
+  if (text == "interrupted") return StreamState::kInterrupted;
+  throw Error(ErrorCode::kInternal, "unknown stream state '" + text + "' in the database");
+}
+
+}  // namespace store
 }  // namespace mcpkeep

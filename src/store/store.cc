@@ -9,11 +9,14 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "log/log.h"
 #include "store/backend.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/unix_time.h"
 
 namespace mcpkeep {
 namespace store {
@@ -24,6 +27,19 @@ std::string noSuchSession(const std::string& session_id) {
 
 std::string streamName(const std::string& session_id, StreamId stream) {
   return "stream " + std::to_string(stream) + " of session '" + session_id + "'";
+}
+
+Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
+                  const std::string& type, const std::string& data, int64_t now_ms) {
+  Event event;
+  event.id = EventId{stream, seq}.toString();
+  event.session_id = session_id;
+  event.stream_id = stream;
+  event.seq = seq;
+  event.type = type;
+  event.data = data;
+  event.created_at = fromUnixMillis(now_ms);
+  return event;
 }
 
 }  // namespace store
@@ -40,6 +56,9 @@ void requireValidType(const std::string& type) {
 
 std::unique_ptr<store::Backend> openBackend(const std::string& location,
                                             const StoreOptions& options) {
+  if (store::isPostgresLocation(location)) {
+    return std::make_unique<store::PostgresStore>(location, options);
+  }
   return std::make_unique<store::SqliteStore>(location, options);
 }
 
@@ -84,8 +103,17 @@ struct Store::Impl {
     if (timer.joinable()) timer.join();
   }
 
+  // Forgets the touches of sessions that are gone.
+  void forgetTouches(const std::vector<std::string>& session_ids) {
+    std::lock_guard<std::mutex> lock(touches_mutex);
+    for (const std::string& id : session_ids) last_touch_written.erase(id);
+  }
+
   StoreOptions options;
   std::unique_ptr<store::Backend> backend;
+  // touchSession's last write per session, to coalesce them.
+  std::mutex touches_mutex;
+  std::unordered_map<std::string, TimePoint> last_touch_written;
   std::mutex timer_mutex;
   std::condition_variable timer_wake;
   bool timer_stopping = false;
@@ -131,7 +159,17 @@ void Histogram::observe(double value) {
 
 Session Store::createSession() { return impl_->backend->createSession(); }
 std::optional<Session> Store::session(const std::string& id) const { return impl_->backend->session(id); }
-void Store::touchSession(const std::string& id) { impl_->backend->touchSession(id); }
+void Store::touchSession(const std::string& id) {
+  const TimePoint now = impl_->options.clock();
+  {
+    std::lock_guard<std::mutex> lock(impl_->touches_mutex);
+    auto it = impl_->last_touch_written.find(id);
+    if (it != impl_->last_touch_written.end() && now - it->second < impl_->options.touch_interval) return;
+  }
+  impl_->backend->touchSession(id);
+  std::lock_guard<std::mutex> lock(impl_->touches_mutex);
+  impl_->last_touch_written[id] = now;
+}
 void Store::markInitialized(const std::string& id, const std::string& protocol_version,
                             const std::string& client_capabilities_json,
                             const std::string& client_info_json) {
@@ -140,8 +178,16 @@ void Store::markInitialized(const std::string& id, const std::string& protocol_v
 void Store::updateSession(const std::string& id, const std::function<void(Session&)>& change) {
   impl_->backend->updateSession(id, change);
 }
-bool Store::removeSession(const std::string& id) { return impl_->backend->removeSession(id); }
-std::vector<std::string> Store::expireIdleSessions() { return impl_->backend->expireIdleSessions(); }
+bool Store::removeSession(const std::string& id) {
+  const bool removed = impl_->backend->removeSession(id);
+  impl_->forgetTouches({id});
+  return removed;
+}
+std::vector<std::string> Store::expireIdleSessions() {
+  std::vector<std::string> expired = impl_->backend->expireIdleSessions();
+  impl_->forgetTouches(expired);
+  return expired;
+}
 int64_t Store::sessionCount() const { return impl_->backend->sessionCount(); }
 std::vector<Session> Store::sessions() const { return impl_->backend->sessions(); }
 
@@ -241,8 +287,16 @@ void Store::clearEvents(const std::string& id) { impl_->backend->clearEvents(id)
 
 Retention Store::retention() const { return impl_->backend->retention(); }
 void Store::setRetention(const Retention& retention) { impl_->backend->setRetention(retention); }
-MaintenanceReport Store::runMaintenance() { return impl_->backend->runMaintenance(); }
+MaintenanceReport Store::runMaintenance() {
+  MaintenanceReport report = impl_->backend->runMaintenance();
+  impl_->forgetTouches(report.sessions_expired);
+  return report;
+}
 WriteStats Store::writeStats() const { return impl_->backend->writeStats(); }
 Store::Changes Store::changesSince(ChangeMark& mark) { return impl_->backend->changesSince(mark); }
+uint64_t Store::watchChanges(std::function<void()> wake) {
+  return impl_->backend->watchChanges(std::move(wake));
+}
+void Store::unwatchChanges(uint64_t handle) { impl_->backend->unwatchChanges(handle); }
 
 }  // namespace mcpkeep

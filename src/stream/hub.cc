@@ -18,6 +18,14 @@ Hub::Hub(Store& store, HubOptions options)
     // The watcher's next look takes note instead.
   }
   watcher_ = std::thread([this] { watch(); });
+  // Where the store announces changes, the watcher looks at once.
+  watch_handle_ = store_.watchChanges([this] {
+    {
+      std::lock_guard<std::mutex> lock(watcher_mutex_);
+      watcher_heard_ = true;
+    }
+    watcher_wake_.notify_all();
+  });
 }
 
 Hub::~Hub() { shutdown(); }
@@ -112,6 +120,7 @@ void Hub::shutdown() {
     if (watcher_stopping_) return;
     watcher_stopping_ = true;
   }
+  store_.unwatchChanges(watch_handle_);
   watcher_wake_.notify_all();
   if (watcher_.joinable()) watcher_.join();
 }
@@ -119,7 +128,10 @@ void Hub::shutdown() {
 void Hub::watch() {
   std::unique_lock<std::mutex> lock(watcher_mutex_);
   for (;;) {
-    if (watcher_wake_.wait_for(lock, options_.poll_interval, [this] { return watcher_stopping_; })) return;
+    watcher_wake_.wait_for(lock, options_.poll_interval,
+                           [this] { return watcher_stopping_ || watcher_heard_; });
+    if (watcher_stopping_) return;
+    watcher_heard_ = false;
     lock.unlock();
     try {
       const Store::Changes changes = store_.changesSince(watched_);

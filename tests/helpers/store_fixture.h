@@ -1,11 +1,13 @@
-// StoreFixture: a Store on a file in a fresh temporary directory, with a
-// clock the test moves, and the sqlite3 CLI at hand for that file.
+// StoreFixture: a Store on a fresh database (a file in a temporary
+// directory, or a PostgreSQL database: helpers/backends.h), with a clock the
+// test moves, and the engine's CLI at hand for that database.
 #pragma once
 
 #include <catch2/catch.hpp>
 
 #include <mcpkeep/store.h>
 
+#include "helpers/backends.h"
 #include "helpers/temp_dir.h"
 
 namespace mcpkeep::test {
@@ -13,15 +15,16 @@ namespace mcpkeep::test {
 struct StoreFixture {
   TempDir dir;
   FakeClock fake;
-  std::string path = dir.file("store.db");
+  std::string path = newDatabase(dir, "store.db");
   Store store;
 
   explicit StoreFixture(std::chrono::milliseconds touch_interval = std::chrono::seconds(5))
       : store(path, options(fake, touch_interval)) {}
 
-  // Runs statements with the sqlite3 CLI; requires success, returns the output.
+  // Runs statements with the sqlite3 CLI or psql; requires success, returns
+  // the output (one line per row).
   std::string sql(const std::string& statements) {
-    const auto r = runSqlite3(path, statements);
+    const auto r = runSql(path, statements);
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     return r.output;

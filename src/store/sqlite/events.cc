@@ -27,20 +27,6 @@ Error explainAppendFailure(const std::optional<std::string>& state, const std::s
                "appending to " + name + ": event data is not valid JSON text (" + e.what() + ")");
 }
 
-// The event as a read of the store would return it.
-Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
-                  const std::string& type, const std::string& data, int64_t now) {
-  Event event;
-  event.id = EventId{stream, seq}.toString();
-  event.session_id = session_id;
-  event.stream_id = stream;
-  event.seq = seq;
-  event.type = type;
-  event.data = data;
-  event.created_at = store::fromUnixMillis(now);
-  return event;
-}
-
 }  // namespace
 
 int64_t SqliteStore::insertEvent(Connection& c, const std::string& session_id, StreamId stream,

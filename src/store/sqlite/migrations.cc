@@ -8,27 +8,9 @@
 
 namespace mcpkeep::store {
 
-int latestVersion(const std::vector<Migration>& migrations) {
-  return migrations.empty() ? 0 : migrations.back().version;
-}
-
-void requireKnownVersion(int version, int latest, const std::string& path) {
-  if (version > latest) {
-    throw Error(ErrorCode::kNewerSchema,
-                path + " has schema version " + std::to_string(version) +
-                    ", newer than this mcpkeep knows (" + std::to_string(latest) +
-                    "); use a newer mcpkeep, or another file");
-  }
-}
-
 void migrate(SQLite::Database& db, const std::string& path,
              const std::vector<Migration>& migrations) {
-  for (std::size_t i = 0; i < migrations.size(); ++i) {
-    if (migrations[i].version != static_cast<int>(i) + 1) {
-      throw Error(ErrorCode::kInternal, std::string("migration ") + migrations[i].name +
-                                            " is out of order: versions must be 1, 2, 3, ...");
-    }
-  }
+  requireInOrder(migrations);
   const int latest = latestVersion(migrations);
   const int current = db.execAndGet("PRAGMA user_version").getInt();
   requireKnownVersion(current, latest, path);

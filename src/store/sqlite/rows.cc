@@ -15,13 +15,6 @@ std::optional<std::string> optionalText(const SQLite::Column& column) {
 
 }  // namespace
 
-const char* const kSessionColumns =
-    "id, created_at, last_active, initialized, protocol_version, client_capabilities, "
-    "client_info, last_seq";
-const char* const kStreamColumns =
-    "id, session_id, kind, request_ids, state, created_at, closed_at, evicted_through";
-const char* const kEventColumns = "session_id, stream_id, seq, type, data, created_at";
-
 Session readSession(const SQLite::Statement& row) {
   Session s;
   s.id = row.getColumn(0).getString();
@@ -61,11 +54,5 @@ Event readEvent(const SQLite::Statement& row) {
   return e;
 }
 
-StreamState parseStreamState(const std::string& text) {
-  if (text == "open") return StreamState::kOpen;
-  if (text == "completed") return StreamState::kCompleted;
-  if (text == "interrupted") return StreamState::kInterrupted;
-  throw Error(ErrorCode::kInternal, "unknown stream state '" + text + "' in the database");
-}
 
 }  // namespace mcpkeep::store

@@ -1,5 +1,5 @@
-// The column lists the store selects, and the readers that turn a row of
-// them into a Session, Stream or Event. Keep each pair together.
+// The readers that turn a row of the columns in store/columns.h into a
+// Session, Stream or Event (SQLite).
 #pragma once
 
 #include <SQLiteCpp/Column.h>
@@ -9,18 +9,12 @@
 #include <mcpkeep/session.h>
 #include <mcpkeep/stream.h>
 
-namespace mcpkeep::store {
+#include "store/columns.h"
 
-extern const char* const kSessionColumns;
-extern const char* const kStreamColumns;
-extern const char* const kEventColumns;
+namespace mcpkeep::store {
 
 Session readSession(const SQLite::Statement& row);
 Stream readStream(const SQLite::Statement& row);
 Event readEvent(const SQLite::Statement& row);
-
-// The stored text of a stream state (streamStateName), back to the enum.
-// Unknown text throws kInternal.
-StreamState parseStreamState(const std::string& text);
 
 }  // namespace mcpkeep::store

@@ -86,22 +86,13 @@ std::optional<Session> SqliteStore::session(const std::string& session_id) const
 }
 
 void SqliteStore::touchSession(const std::string& session_id) {
-  const TimePoint now = this->now();
-  {
-    std::lock_guard<std::mutex> lock(touches_mutex);
-    auto it = last_touch_written.find(session_id);
-    if (it != last_touch_written.end() && now - it->second < options.touch_interval) {
-      return;
-    }
-  }
+  const int64_t now = toUnixMillis(this->now());
   writer->write([&](Connection& c) {
     auto q = c.query("UPDATE sessions SET last_active = max(last_active, ?) WHERE id = ?");
-    q->bind(1, store::toUnixMillis(now));
+    q->bind(1, now);
     q->bind(2, session_id);
     if (q->exec() == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
   });
-  std::lock_guard<std::mutex> lock(touches_mutex);
-  last_touch_written[session_id] = now;
 }
 
 void SqliteStore::markInitialized(const std::string& session_id, const std::string& protocol_version,
@@ -134,8 +125,6 @@ bool SqliteStore::removeSession(const std::string& session_id) {
     q->bind(1, session_id);
     removed = q->exec() > 0;
   });
-  std::lock_guard<std::mutex> lock(touches_mutex);
-  last_touch_written.erase(session_id);
   return removed;
 }
 
@@ -151,8 +140,6 @@ std::vector<std::string> SqliteStore::expireIdleSessions() {
     while (q->executeStep()) expired.push_back(q->getColumn(0).getString());
   });
   sessions_expired += static_cast<int64_t>(expired.size());
-  std::lock_guard<std::mutex> lock(touches_mutex);
-  for (const auto& id : expired) last_touch_written.erase(id);
   return expired;
 }
 

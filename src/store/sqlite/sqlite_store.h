@@ -10,7 +10,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include <mcpkeep/store.h>
 
@@ -140,10 +139,6 @@ class SqliteStore final : public Backend {
   std::unique_ptr<ConnectionPool<Connection>> readers;
   std::atomic<int64_t> appends{0};
   std::atomic<int64_t> sessions_expired{0};
-
-  // touchSession's last write per session, to coalesce them.
-  std::mutex touches_mutex;
-  std::unordered_map<std::string, TimePoint> last_touch_written;
 
   // Store::changesSince's connection: PRAGMA data_version is per
   // connection (and only grows, so several marks can share it).

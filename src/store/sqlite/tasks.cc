@@ -1,36 +1,21 @@
 // Tasks (migrations/0008_tasks.sql): rows a tool call's work outlives its
 // response in. Every change is one write transaction; reads see committed
 // rows only, so a task is durable before its id is given to anyone.
-#include <nlohmann/json.hpp>
-
 #include "store/session_id.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/task_rows.h"
 #include "store/unix_time.h"
 
 namespace mcpkeep::store {
 
-using nlohmann::json;
 using store::Connection;
 
 namespace {
 
-constexpr const char* kTaskColumns =
-    "id, status, status_message, created_at, updated_at, ttl_ms, poll_interval_ms, request, input_requests, "
-    "input_responses, result, error";
-constexpr const char* kUnfinished = "status IN ('working', 'input_required')";
-
-TaskStatus parseStatus(const std::string& name) {
-  for (TaskStatus s : {TaskStatus::kWorking, TaskStatus::kInputRequired, TaskStatus::kCompleted,
-                       TaskStatus::kFailed, TaskStatus::kCancelled}) {
-    if (name == taskStatusName(s)) return s;
-  }
-  throw Error(ErrorCode::kCorrupt, "a task has the unknown status '" + name + "'");
-}
-
 Task readTask(SQLite::Statement& q) {
   Task t;
   t.id = q.getColumn(0).getString();
-  t.status = parseStatus(q.getColumn(1).getString());
+  t.status = parseTaskStatus(q.getColumn(1).getString());
   t.status_message = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
   t.created_at = store::fromUnixMillis(q.getColumn(3).getInt64());
   t.updated_at = store::fromUnixMillis(q.getColumn(4).getInt64());
@@ -54,12 +39,11 @@ std::optional<Task> lockedTask(Connection& c, const std::string& id, int64_t now
   return readTask(*q);
 }
 
-void writeInputs(Connection& c, const std::string& id, TaskStatus status, const json& requests,
-                 const json& responses, int64_t now) {
+void writeInputs(Connection& c, const std::string& id, const TaskInputs& inputs, int64_t now) {
   auto q = c.query("UPDATE tasks SET status = ?, input_requests = ?, input_responses = ?, updated_at = ? WHERE id = ?");
-  q->bind(1, taskStatusName(status));
-  q->bind(2, requests.dump());
-  q->bind(3, responses.dump());
+  q->bind(1, taskStatusName(inputs.status));
+  q->bind(2, inputs.requests);
+  q->bind(3, inputs.responses);
   q->bind(4, now);
   q->bind(5, id);
   q->exec();
@@ -104,7 +88,7 @@ std::optional<Task> SqliteStore::task(const std::string& task_id) const {
 std::vector<Task> SqliteStore::unfinishedTasks() const {
   return read("listing unfinished tasks", [&](Connection& c) {
     std::vector<Task> all;
-    auto q = c.query(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE " + kUnfinished +
+    auto q = c.query(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE " + kUnfinishedTask +
                      " ORDER BY created_at, id");
     while (q->executeStep()) all.push_back(readTask(*q));
     return all;
@@ -117,10 +101,7 @@ bool SqliteStore::askTaskInput(const std::string& task_id, const std::string& re
     const int64_t now = toUnixMillis(this->now());
     const std::optional<Task> t = lockedTask(c, task_id, now);
     if (!t || t->finished()) return;
-    json pending = json::parse(t->input_requests);
-    const json added = json::parse(requests);
-    for (const auto& [key, request] : added.items()) pending[key] = request;
-    writeInputs(c, task_id, TaskStatus::kInputRequired, pending, json::parse(t->input_responses), now);
+    writeInputs(c, task_id, withRequests(*t, requests), now);
     asked = true;
   });
   return asked;
@@ -134,19 +115,9 @@ bool SqliteStore::answerTaskInput(const std::string& task_id, const std::string&
     if (!t) return;
     known = true;
     if (t->finished()) return;
-    json pending = json::parse(t->input_requests);
-    json answered = json::parse(t->input_responses);
-    bool changed = false;
-    const json given = json::parse(responses);
-    for (const auto& [key, response] : given.items()) {
-      if (!pending.contains(key)) continue;  // never asked, or answered already
-      answered[key] = response;
-      pending.erase(key);
-      changed = true;
+    if (const std::optional<TaskInputs> inputs = withResponses(*t, responses)) {
+      writeInputs(c, task_id, *inputs, now);
     }
-    if (!changed) return;
-    writeInputs(c, task_id, pending.empty() ? TaskStatus::kWorking : TaskStatus::kInputRequired, pending, answered,
-                now);
   });
   return known;
 }
@@ -160,7 +131,7 @@ bool SqliteStore::finishTask(const std::string& task_id, TaskStatus status, cons
   writer->write([&](Connection& c) {
     auto q = c.query(std::string("UPDATE tasks SET status = ?, result = ?, error = ?, input_requests = '{}', "
                                  "status_message = ?, updated_at = ? WHERE id = ? AND ") +
-                     kUnfinished);
+                     kUnfinishedTask);
     q->bind(1, taskStatusName(status));
     if (status == TaskStatus::kCompleted) {
       q->bind(2, payload);
@@ -189,7 +160,7 @@ bool SqliteStore::cancelTask(const std::string& task_id) {
     known = true;
     auto q = c.query(std::string("UPDATE tasks SET status = 'cancelled', input_requests = '{}', "
                                  "status_message = 'cancelled by the client', updated_at = ? WHERE id = ? AND ") +
-                     kUnfinished);
+                     kUnfinishedTask);
     q->bind(1, now);
     q->bind(2, task_id);
     q->exec();
@@ -199,7 +170,7 @@ bool SqliteStore::cancelTask(const std::string& task_id) {
 
 void SqliteStore::setTaskStatusMessage(const std::string& task_id, const std::string& message) {
   writer->write([&](Connection& c) {
-    auto q = c.query(std::string("UPDATE tasks SET status_message = ?, updated_at = ? WHERE id = ? AND ") + kUnfinished);
+    auto q = c.query(std::string("UPDATE tasks SET status_message = ?, updated_at = ? WHERE id = ? AND ") + kUnfinishedTask);
     q->bind(1, message);
     q->bind(2, store::toUnixMillis(now()));
     q->bind(3, task_id);

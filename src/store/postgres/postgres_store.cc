@@ -1,0 +1,150 @@
+// PostgresStore: opening (connect, migrate under an advisory lock),
+// retention settings, the maintenance job, counters, and the change feed.
+#include "store/postgres/postgres_store.h"
+
+#include "store/migration.h"
+#include "store/unix_time.h"
+
+namespace mcpkeep::store {
+namespace {
+
+// pg_advisory_xact_lock keys: one migration at a time, one maintenance run
+// at a time across replicas.
+constexpr int64_t kMigrationLock = 0x6d63706b00000001;   // "mcpk" 1
+constexpr int64_t kMaintenanceLock = 0x6d63706b00000002; // "mcpk" 2
+
+void migrate(PgConnection& c, const std::vector<Migration>& migrations) {
+  requireInOrder(migrations);
+  c.exec("BEGIN");
+  try {
+    c.query("SELECT pg_advisory_xact_lock($1)", {kMigrationLock});
+    c.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version integer PRIMARY KEY, name text NOT NULL, "
+        "applied_at timestamptz NOT NULL DEFAULT now())");
+    const int current = static_cast<int>(
+        c.query("SELECT coalesce(max(version), 0) FROM schema_migrations").int64(0, 0));
+    requireKnownVersion(current, latestVersion(migrations), c.name());
+    for (const Migration& m : migrations) {
+      if (m.version <= current) continue;
+      c.exec(m.sql);
+      c.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", {m.version, m.name});
+    }
+    c.exec("COMMIT");
+  } catch (...) {
+    c.rollbackWrite();
+    throw;
+  }
+}
+
+void writeRetention(PgConnection& c, const Retention& r) {
+  if (r.max_events <= 0 || r.max_age.count() <= 0 || r.session_timeout.count() <= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "retention limits must be positive (max_events " + std::to_string(r.max_events) +
+                    ", max_age " + std::to_string(r.max_age.count()) + " ms, session_timeout " +
+                    std::to_string(r.session_timeout.count()) + " ms)");
+  }
+  const std::pair<const char*, int64_t> values[] = {
+      {"max_events", r.max_events},
+      {"max_age_ms", static_cast<int64_t>(r.max_age.count())},
+      {"session_timeout_ms", static_cast<int64_t>(r.session_timeout.count())},
+  };
+  for (const auto& [name, value] : values) {
+    c.query("UPDATE settings SET value = $1 WHERE name = $2", {value, name});
+  }
+}
+
+}  // namespace
+
+PostgresStore::PostgresStore(const std::string& conninfo, StoreOptions options)
+    : name_(redactedConninfo(conninfo)), options_(std::move(options)) {
+  auto writer = std::make_unique<PgConnection>(conninfo);
+  try {
+    migrate(*writer, embeddedPostgresMigrations());
+  } catch (const PgError& e) {
+    throw translatePgError(e, "migrating " + name_);
+  }
+  writer_ = std::make_unique<GroupCommit<PgConnection>>(std::move(writer), options_.max_batch,
+                                                        std::chrono::microseconds(0));
+  readers_ = std::make_unique<ConnectionPool<PgConnection>>(
+      [conninfo] { return std::make_unique<PgConnection>(conninfo); }, options_.max_readers);
+  listener_ = std::make_unique<PgListener>(conninfo);
+  if (options_.retention) setRetention(*options_.retention);
+}
+
+int64_t PostgresStore::nowMillis() const { return toUnixMillis(options_.clock()); }
+
+void PostgresStore::requireSession(PgConnection& c, const std::string& session_id) {
+  if (c.query("SELECT 1 FROM sessions WHERE id = $1", {session_id}).rows() == 0) {
+    throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
+  }
+}
+
+Retention PostgresStore::retention() const {
+  return read("reading retention settings", [](PgConnection& c) {
+    Retention r;
+    const PgResult rows = c.query("SELECT name, value FROM settings");
+    for (int i = 0; i < rows.rows(); ++i) {
+      const std::string name = rows.text(i, 0);
+      const int64_t value = rows.int64(i, 1);
+      if (name == "max_events") r.max_events = value;
+      if (name == "max_age_ms") r.max_age = std::chrono::milliseconds(value);
+      if (name == "session_timeout_ms") r.session_timeout = std::chrono::milliseconds(value);
+    }
+    return r;
+  });
+}
+
+void PostgresStore::setRetention(const Retention& retention) {
+  write([&](PgConnection& c) { writeRetention(c, retention); });
+}
+
+WriteStats PostgresStore::writeStats() const {
+  WriteStats s = writer_->stats();
+  s.appends = appends_.load();
+  s.sessions_expired = sessions_expired_.load();
+  return s;
+}
+
+MaintenanceReport PostgresStore::runMaintenance() {
+  MaintenanceReport report;
+  const int64_t now = nowMillis();
+  write([&](PgConnection& c) {
+    report = MaintenanceReport();  // a retried write must not report twice
+    // One replica at a time; the others find the lock taken and skip.
+    if (!c.query("SELECT pg_try_advisory_xact_lock($1)", {kMaintenanceLock}).boolean(0, 0)) return;
+    report.events_expired =
+        c.query("DELETE FROM events WHERE created_at < $1 - "
+                "(SELECT value FROM settings WHERE name = 'max_age_ms')", {now}).affected();
+    // Nothing is left to replay from these; their rows would pile up.
+    report.streams_pruned =
+        c.query("DELETE FROM streams WHERE kind = 'request' AND state <> 'open' AND closed_at < $1 - "
+                "(SELECT value FROM settings WHERE name = 'max_age_ms') "
+                "AND NOT EXISTS (SELECT 1 FROM events WHERE events.stream_id = streams.id)", {now})
+            .affected();
+    // A task is kept for its ttl from creation (the client was told so), then goes.
+    report.tasks_expired =
+        c.query("DELETE FROM tasks WHERE ttl_ms IS NOT NULL AND created_at + ttl_ms < $1", {now})
+            .affected();
+    const PgResult expired = c.query(
+        "DELETE FROM sessions WHERE last_active <= $1 - "
+        "(SELECT value FROM settings WHERE name = 'session_timeout_ms') RETURNING id", {now});
+    for (int i = 0; i < expired.rows(); ++i) report.sessions_expired.push_back(expired.text(i, 0));
+    if (report.events_expired > 0 || !report.sessions_expired.empty()) c.noteEverythingChanged();
+  });
+  sessions_expired_ += static_cast<int64_t>(report.sessions_expired.size());
+  // Space is PostgreSQL's autovacuum's to reclaim; statistics its analyze's.
+  return report;
+}
+
+Store::Changes PostgresStore::changesSince(Store::ChangeMark& mark) {
+  return listener_->changesSince(mark);
+}
+
+uint64_t PostgresStore::watchChanges(std::function<void()> wake) {
+  return listener_->watch(std::move(wake));
+}
+
+void PostgresStore::unwatchChanges(uint64_t handle) { listener_->unwatch(handle); }
+
+}  // namespace mcpkeep::store
