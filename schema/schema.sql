@@ -38,7 +38,7 @@ CREATE TABLE streams (
   closed_at       INTEGER,
   -- Highest seq of this stream's events that were deleted (retention, clear,
   -- or by hand); 0 if none. Resuming after a smaller seq has a gap.
-  evicted_through INTEGER NOT NULL DEFAULT 0,
+  evicted_through INTEGER NOT NULL DEFAULT 0, owner TEXT,
   UNIQUE (session_id, id)
 );
 CREATE UNIQUE INDEX streams_one_standalone_per_session
@@ -246,4 +246,24 @@ SELECT id,
        error
 FROM tasks
 /* tasks_v(id,status,status_message,tool,created,updated,expires,arguments,input_requests,result,error) */;
-PRAGMA user_version = 8;
+CREATE TABLE replicas (
+  -- 128 random bits as 32 lowercase hex digits, new at each start.
+  id          TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
+  started_at  INTEGER NOT NULL,
+  -- Unix ms until which the replica is presumed alive.
+  lease_until INTEGER NOT NULL,
+  -- For people: pid, host, where it listens.
+  description TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX streams_open_requests_by_owner ON streams (owner)
+  WHERE kind = 'request' AND state = 'open';
+CREATE VIEW replicas_v AS
+SELECT id,
+       description,
+       strftime('%Y-%m-%dT%H:%M:%fZ', started_at / 1000.0, 'unixepoch') AS started,
+       strftime('%Y-%m-%dT%H:%M:%fZ', lease_until / 1000.0, 'unixepoch') AS lease_until,
+       (SELECT count(*) FROM streams s
+         WHERE s.owner = r.id AND s.kind = 'request' AND s.state = 'open') AS open_streams
+  FROM replicas r
+/* replicas_v(id,description,started,lease_until,open_streams) */;
+PRAGMA user_version = 9;

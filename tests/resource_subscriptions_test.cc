@@ -67,7 +67,7 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
     mcpkeep::Store store(path, mcpkeep::test::testOptions());
     id = store.createSession().id;
   }
-  // Take the file back to version 1: what migrations 0002 to 0006 added is gone.
+  // Take the file back to version 1: what later migrations added is gone.
   const auto undo = mcpkeep::test::runSqlite3(
       path,
       "DROP VIEW resource_subscriptions_v; DROP TRIGGER sessions_delete_resource_subscriptions;"
@@ -78,6 +78,8 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
       "DROP TABLE upstream_requests;"
       "DROP TRIGGER sessions_count_insert; DROP TRIGGER sessions_count_delete; DROP TABLE counters; DROP TABLE request_state_key;"
       "DROP VIEW tasks_v; DROP TABLE tasks;"
+      "DROP VIEW replicas_v; DROP TABLE replicas; DROP INDEX streams_open_requests_by_owner;"
+      "ALTER TABLE streams DROP COLUMN owner;"
       "PRAGMA user_version = 1;");
   INFO(undo.output);
   REQUIRE(undo.exit_code == 0);

@@ -27,12 +27,22 @@ AdminCommand::AdminCommand(const char* usage, const std::vector<std::string>& ar
 }
 
 std::unique_ptr<SQLite::Database> AdminCommand::openReadOnly() const {
+  requireFile();
   struct stat st;
   if (::stat(db_.c_str(), &st) != 0) {
     throw Error(ErrorCode::kCantOpen, db_ + ": no such file (give the database with --db PATH)");
   }
   auto db = std::make_unique<SQLite::Database>(db_, SQLite::OPEN_READONLY, 5000);
   return db;
+}
+
+void AdminCommand::requireFile() const {
+  if (db_.rfind("postgres", 0) == 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "this command reads an SQLite file; on PostgreSQL read the same views with psql "
+                "(sessions_v, streams_v, events_v, replicas_v; see the README's cookbook), and "
+                "`serve` applies migrations at start (`expire` works on both)");
+  }
 }
 
 namespace {

@@ -34,6 +34,9 @@ class AdminCommand {
 
   // A read-only connection to the database; throws mcpkeep::Error (kCantOpen)
   // when the file does not exist.
+  // Throws kInvalidArgument for a PostgreSQL database: the command works on
+  // an SQLite file only.
+  void requireFile() const;
   std::unique_ptr<SQLite::Database> openReadOnly() const;
 
   // Prints `fields` as "name: value" lines, or as one JSON object.

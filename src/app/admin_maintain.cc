@@ -96,6 +96,7 @@ int expire(const std::vector<std::string>& args) {
 
 int vacuum(const std::vector<std::string>& args) {
   return runAdmin("vacuum", kVacuumUsage, args, {}, {}, [](const AdminCommand& command) {
+    command.requireFile();
     { Store check(command.db(), adminOptions()); }  // a sound file of a schema we know
     SQLite::Database db(command.db(), SQLite::OPEN_READWRITE, 60000);
     truncateWal(db, std::chrono::seconds(60));  // so the size before counts what the WAL held

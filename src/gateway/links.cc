@@ -2,6 +2,7 @@
 // one, their end, and the housekeeper that stops idle ones and destroys
 // ended ones.
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include <mcpkeep/error.h>
@@ -35,12 +36,19 @@ Gateway::Impl::Impl(Hub& h, GatewayOptions o)
       latency_counts(kLatencyBounds.size() + 1, 0),
       request_threads(2, kMaxRequestThreads, 60) {
   // Calls a dead mcpkeep kept to send again (--retry-idempotent) are
-  // resumed below, not answered as interrupted.
+  // resumed below, not answered as interrupted: those of the streams this
+  // replica claims (a live replica's are its own).
+  std::map<StreamId, std::pair<Stream, std::string>> keeping;
+  if (options.retry_idempotent) {
+    for (auto& entry : store.keptRequests()) keeping.emplace(entry.first.id, std::move(entry));
+  }
   std::vector<std::pair<Stream, std::string>> kept;
-  if (options.retry_idempotent) kept = store.keptRequests();
-  std::set<StreamId> resumed;
-  for (const auto& [stream, request] : kept) resumed.insert(stream.id);
-  file = std::make_unique<mcp::ServedFile>(store, [&](const Stream& s) { return resumed.count(s.id) > 0; });
+  file = std::make_unique<mcp::ServedFile>(store, [&](const Stream& s) {
+    const auto it = keeping.find(s.id);
+    if (it == keeping.end()) return false;
+    kept.push_back(it->second);
+    return true;
+  });
   housekeeper = std::thread([this] { housekeeping(); });
   if (!kept.empty()) resender = std::thread([this, kept = std::move(kept)] { resend(kept); });
 }

@@ -1,5 +1,7 @@
 #include "mcp/served_file.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -13,11 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-// Answers every request on a request stream a dead process left open with
-// the interrupted error and marks the stream interrupted; returns how many.
-int answerInterruptedRequests(Store& store, const std::function<bool(const Stream&)>& resumes) {
+// Claims the request streams dead replicas left open, answers every request
+// on them with the interrupted error and marks them interrupted (except
+// those `resumes` takes); returns how many requests it answered.
+int answerInterruptedRequests(Store& store, bool others_dead,
+                              const std::function<bool(const Stream&)>& resumes) {
   int answered = 0;
-  for (const Stream& stream : store.openRequestStreams()) {
+  for (const Stream& stream : store.claimOrphanedStreams(others_dead)) {
     if (resumes && resumes(stream)) continue;
     json pending = json::parse(stream.request_ids.value_or("[]"), nullptr, false);
     if (!pending.is_array()) pending = json::array();
@@ -38,10 +42,46 @@ int answerInterruptedRequests(Store& store, const std::function<bool(const Strea
 
 }  // namespace
 
-ServedFile::ServedFile(Store& store, const std::function<bool(const Stream&)>& resumes) : lock_(store.path()) {
-  if (const int answered = answerInterruptedRequests(store, resumes); answered > 0) {
+ServedFile::ServedFile(Store& store, const std::function<bool(const Stream&)>& resumes) : store_(store) {
+  if (!store.shared()) lock_.emplace(store.path());
+  if (const int answered = answerInterruptedRequests(store, lock_.has_value(), resumes); answered > 0) {
     log::info("mcpkeep.mcp", "answered requests interrupted by the last stop",
               {{"count", std::to_string(answered)}});
+  }
+  if (lock_) return;
+  watcher_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const auto every = std::max(store_.replicaLease() / 2, std::chrono::milliseconds(10));
+    while (!wake_.wait_for(lock, every, [this] { return stopping_; })) {
+      lock.unlock();
+      try {
+        if (const int answered = answerInterruptedRequests(store_, false, nullptr); answered > 0) {
+          log::info("mcpkeep.mcp", "answered requests of a replica that stopped",
+                    {{"count", std::to_string(answered)}});
+        }
+      } catch (const std::exception& e) {
+        log::warning("mcpkeep.mcp", "ending a stopped replica's streams failed", {{"error", e.what()}});
+      }
+      lock.lock();
+    }
+  });
+}
+
+ServedFile::~ServedFile() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void ServedFile::describe(const std::string& url) {
+  if (lock_) lock_->describe(url);
+  try {
+    store_.describeReplica("pid " + std::to_string(::getpid()) + ", " + url);
+  } catch (const Error& e) {
+    log::warning("mcpkeep.mcp", "describing this replica failed", {{"error", e.what()}});
   }
 }
 

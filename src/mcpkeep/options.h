@@ -91,6 +91,13 @@ struct StoreOptions {
 
   // The time source for stored times and retention. Default: system clock.
   Clock clock;
+
+  // How long this process (replica) is presumed alive after it last
+  // renewed its lease; the store renews it every third of this. Request
+  // streams of a replica whose lease ran out are claimed by another
+  // (Store::claimOrphanedStreams). On PostgreSQL leases run on the server's
+  // clock. Default: 15 s.
+  std::chrono::milliseconds replica_lease{std::chrono::seconds(15)};
 };
 
 }  // namespace mcpkeep

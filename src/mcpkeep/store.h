@@ -295,6 +295,33 @@ class Store {
 
   WriteStats writeStats() const;
 
+  // ---- Replicas ----------------------------------------------------------
+
+  // True when the database is a server that several processes (replicas)
+  // share (PostgreSQL); a file is served by one process at a time.
+  bool shared() const;
+
+  // This process's replica id: random, new at each open. The request streams
+  // it opens are its own while its lease (StoreOptions::replica_lease) lives.
+  const std::string& replicaId() const;
+
+  // StoreOptions::replica_lease, as opened.
+  std::chrono::milliseconds replicaLease() const;
+
+  // Renews this replica's lease now (the store does so on its own every
+  // third of the lease).
+  void renewLease();
+
+  // Says who this replica is, for people reading the replicas table.
+  void describeReplica(const std::string& description);
+
+  // Makes this replica the owner of the open request streams of replicas
+  // presumed dead, and returns them, oldest first: those whose lease ran
+  // out, or with `others_dead` (the caller knows no other process serves
+  // the database) every other replica's. Each stream is claimed by exactly
+  // one replica; the claimer ends it (or answers it anew).
+  std::vector<Stream> claimOrphanedStreams(bool others_dead = false);
+
   // ---- Writes by other processes -----------------------------------------
 
   // What was committed to the file since `mark` was last passed here: for

@@ -23,6 +23,10 @@
 //   subscriptions and upstream state; deleting a stream its events and kept
 //   request; closing a stream drops its kept request.
 // - The session count is kept on every insert and delete, whoever makes it.
+// - Replicas: a request stream is owned by the replica that opened it; a
+//   replica registers at open with a lease, renews it, and leaves at close.
+//   claimOrphanedStreams gives each stream of a dead replica to exactly one
+//   claimer.
 // The methods' meaning is Store's (mcpkeep/store.h).
 #pragma once
 
@@ -104,6 +108,12 @@ class Backend {
   virtual void setRetention(const Retention& retention) = 0;
   virtual MaintenanceReport runMaintenance() = 0;
   virtual WriteStats writeStats() const = 0;
+
+  virtual bool shared() const = 0;
+  virtual const std::string& replicaId() const = 0;
+  virtual void renewLease() = 0;
+  virtual void describeReplica(const std::string& description) = 0;
+  virtual std::vector<Stream> claimOrphanedStreams(bool others_dead) = 0;
 
   virtual Store::Changes changesSince(Store::ChangeMark& mark) = 0;
   // See Store::watchChanges. A file's backend has nothing to push: its

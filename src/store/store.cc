@@ -1,6 +1,7 @@
 // Store: picks the backend for its location (store/backend.h), checks what
 // is the same for both (event types), runs the maintenance timer, and
-// hands every other call to the backend.
+// hands every other call to the backend; its timer renews the replica
+// lease.
 #include <mcpkeep/store.h>
 
 #include <sys/stat.h>
@@ -70,23 +71,45 @@ struct Store::Impl {
     backend = openBackend(location, options);
   }
 
-  // Calls `run` every maintenance_interval on a thread of its own, until
-  // stopMaintenanceTimer().
-  void startMaintenanceTimer(std::function<void()> run) {
-    if (options.maintenance_interval.count() <= 0) return;
-    timer = std::thread([this, run = std::move(run)] {
+  // Runs the periodic jobs on a thread of its own until stopTimer(): the
+  // maintenance job every maintenance_interval (when set), and the lease
+  // renewal every third of the lease.
+  void startTimer(std::function<void()> maintain) {
+    struct Job {
+      std::chrono::milliseconds every;
+      std::function<void()> run;
+      const char* failed;  // the log message; the maintenance job's error goes to on_maintenance_error
+      std::chrono::steady_clock::time_point due;
+    };
+    std::vector<Job> jobs;
+    const auto now = std::chrono::steady_clock::now();
+    const bool maintaining = options.maintenance_interval.count() > 0;
+    if (maintaining) {
+      jobs.push_back({options.maintenance_interval, std::move(maintain), "maintenance failed",
+                      now + options.maintenance_interval});
+    }
+    const auto renew_every = std::max(options.replica_lease / 3, std::chrono::milliseconds(1));
+    jobs.push_back({renew_every, [this] { backend->renewLease(); }, "renewing the replica lease failed",
+                    now + renew_every});
+    timer = std::thread([this, maintaining, jobs = std::move(jobs)]() mutable {
       std::unique_lock<std::mutex> lock(timer_mutex);
-      while (!timer_wake.wait_for(lock, options.maintenance_interval,
-                                  [this] { return timer_stopping; })) {
+      for (;;) {
+        auto next = jobs.front().due;
+        for (const Job& job : jobs) next = std::min(next, job.due);
+        if (timer_wake.wait_until(lock, next, [this] { return timer_stopping; })) return;
         lock.unlock();
-        try {
-          run();
-        } catch (const std::exception& e) {
-          if (options.on_maintenance_error) {
-            options.on_maintenance_error(e);
-          } else {
-            log::error("mcpkeep.store", "maintenance failed",
-                       {{"file", backend->location()}, {"error", e.what()}});
+        for (Job& job : jobs) {
+          if (job.due > std::chrono::steady_clock::now()) continue;
+          job.due += job.every;
+          try {
+            job.run();
+          } catch (const std::exception& e) {
+            if (&job == &jobs.front() && maintaining && options.on_maintenance_error) {
+              options.on_maintenance_error(e);
+            } else {
+              log::error("mcpkeep.store", job.failed,
+                         {{"database", backend->location()}, {"error", e.what()}});
+            }
           }
         }
         lock.lock();
@@ -94,7 +117,7 @@ struct Store::Impl {
     });
   }
 
-  void stopMaintenanceTimer() {
+  void stopTimer() {
     {
       std::lock_guard<std::mutex> lock(timer_mutex);
       timer_stopping = true;
@@ -122,7 +145,7 @@ struct Store::Impl {
 
 Store::Store(const std::string& path, StoreOptions options)
     : impl_(std::make_unique<Impl>(path, std::move(options))) {
-  impl_->startMaintenanceTimer([this] {
+  impl_->startTimer([this] {
     const MaintenanceReport report = runMaintenance();
     if (report.sessions_expired.empty()) return;
     log::info("mcpkeep.store", "sessions expired",
@@ -134,7 +157,7 @@ Store::Store(const std::string& path, StoreOptions options)
 }
 
 // The timer calls into this Store, so it stops before anything is torn down.
-Store::~Store() { impl_->stopMaintenanceTimer(); }
+Store::~Store() { impl_->stopTimer(); }
 
 const std::string& Store::path() const { return impl_->backend->location(); }
 
@@ -293,6 +316,15 @@ MaintenanceReport Store::runMaintenance() {
   return report;
 }
 WriteStats Store::writeStats() const { return impl_->backend->writeStats(); }
+bool Store::shared() const { return impl_->backend->shared(); }
+const std::string& Store::replicaId() const { return impl_->backend->replicaId(); }
+void Store::renewLease() { impl_->backend->renewLease(); }
+std::chrono::milliseconds Store::replicaLease() const { return impl_->options.replica_lease; }
+void Store::describeReplica(const std::string& description) { impl_->backend->describeReplica(description); }
+std::vector<Stream> Store::claimOrphanedStreams(bool others_dead) {
+  return impl_->backend->claimOrphanedStreams(others_dead);
+}
+
 Store::Changes Store::changesSince(ChangeMark& mark) { return impl_->backend->changesSince(mark); }
 uint64_t Store::watchChanges(std::function<void()> wake) {
   return impl_->backend->watchChanges(std::move(wake));

@@ -19,6 +19,10 @@
 # after the first N scenarios and started again on the same database file;
 # the rest then run against what the crash left.
 #
+# With POSTGRES_DIR=DIR (the tests' PostgreSQL server, tests/postgres/
+# server.sh), the fixture's database is a fresh one on that server; the
+# test reports skipped (exit 77) when there is none.
+#
 # With GATEWAY=stdio, the suite runs against `mcpkeep serve` in front of the
 # fixture as a stdio upstream (conformance_server --stdio, a child per
 # session); KILL_AFTER then kills mcpkeep (its children go with it).
@@ -48,13 +52,22 @@ work=$(mktemp -d)
 server=
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+db="$work/conformance.db"
+if [ -n "${POSTGRES_DIR:-}" ]; then
+  if [ ! -s "$POSTGRES_DIR/uri" ]; then echo "no PostgreSQL server installed: skipped"; exit 77; fi
+  admin=$(cat "$POSTGRES_DIR/uri")
+  name="conformance_$$_$RANDOM"
+  psql -X -q "$admin" -c "CREATE DATABASE $name"
+  db="${admin%/*}/$name"
+fi
+
 start_server() {
   : > "$work/server.out"
   if [ "${GATEWAY:-}" = stdio ]; then
     "$build/mcpkeep" serve --db "$work/gateway.db" --listen "${listen:-127.0.0.1:0}" \
       --upstream-command "$build/tests/conformance_server --stdio" > "$work/server.out" 2> "$work/server.err" &
   else
-    "$build/tests/conformance_server" --db "$work/conformance.db" --listen 127.0.0.1:0 \
+    "$build/tests/conformance_server" --db "$db" --listen 127.0.0.1:0 \
       > "$work/server.out" 2> "$work/server.err" &
   fi
   server=$!

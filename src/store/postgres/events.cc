@@ -39,12 +39,12 @@ StreamId PostgresStore::standaloneStream(const std::string& session_id) const {
 }
 
 StreamId PostgresStore::insertRequestStream(PgConnection& c, const std::string& session_id,
-                                            const std::string& request_ids_json, int64_t now) {
+                                            const std::string& request_ids_json, int64_t now) const {
   try {
     const PgResult r = c.query(
-        "INSERT INTO streams (session_id, kind, request_ids, created_at) "
-        "SELECT id, 'request', $1::json, $2::bigint FROM sessions WHERE id = $3 RETURNING id",
-        {request_ids_json, now, session_id});
+        "INSERT INTO streams (session_id, kind, request_ids, created_at, owner) "
+        "SELECT id, 'request', $1::json, $2::bigint, $3::text FROM sessions WHERE id = $4 RETURNING id",
+        {request_ids_json, now, replica_id_, session_id});
     if (r.rows() == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
     return r.int64(0, 0);
   } catch (const PgError& e) {

@@ -2,7 +2,12 @@
 // retention settings, the maintenance job, counters, and the change feed.
 #include "store/postgres/postgres_store.h"
 
+#include <algorithm>
+
+#include "log/log.h"
 #include "store/migration.h"
+#include "store/postgres/pg_rows.h"
+#include "store/session_id.h"
 #include "store/unix_time.h"
 
 namespace mcpkeep::store {
@@ -57,7 +62,7 @@ void writeRetention(PgConnection& c, const Retention& r) {
 }  // namespace
 
 PostgresStore::PostgresStore(const std::string& conninfo, StoreOptions options)
-    : name_(redactedConninfo(conninfo)), options_(std::move(options)) {
+    : name_(redactedConninfo(conninfo)), options_(std::move(options)), replica_id_(newSessionId()) {
   auto writer = std::make_unique<PgConnection>(conninfo);
   try {
     migrate(*writer, embeddedPostgresMigrations());
@@ -70,6 +75,50 @@ PostgresStore::PostgresStore(const std::string& conninfo, StoreOptions options)
       [conninfo] { return std::make_unique<PgConnection>(conninfo); }, options_.max_readers);
   listener_ = std::make_unique<PgListener>(conninfo);
   if (options_.retention) setRetention(*options_.retention);
+  renewLease();
+}
+
+PostgresStore::~PostgresStore() {
+  try {
+    write([&](PgConnection& c) { c.query("DELETE FROM replicas WHERE id = $1", {replica_id_}); });
+  } catch (const std::exception& e) {
+    // Its lease runs out instead.
+    log::warning("mcpkeep.store", "leaving the replicas table failed", {{"error", e.what()}});
+  }
+}
+
+void PostgresStore::renewLease() {
+  write([&](PgConnection& c) {
+    c.query("INSERT INTO replicas (id, started_at, lease_until) VALUES ($1, now_ms(), now_ms() + $2) "
+            "ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until",
+            {replica_id_, static_cast<int64_t>(options_.replica_lease.count())});
+  });
+}
+
+void PostgresStore::describeReplica(const std::string& description) {
+  write([&](PgConnection& c) {
+    c.query("UPDATE replicas SET description = $1 WHERE id = $2", {description, replica_id_});
+  });
+}
+
+std::vector<Stream> PostgresStore::claimOrphanedStreams(bool others_dead) {
+  std::vector<Stream> claimed;
+  write([&](PgConnection& c) {
+    claimed.clear();  // a retried write must not report twice
+    // Rows another replica is claiming right now are skipped (SKIP LOCKED):
+    // once it commits they are its own, so each stream has one claimer.
+    const PgResult r = c.query(
+        std::string("UPDATE streams SET owner = $1 WHERE id IN (SELECT id FROM streams "
+                    "WHERE kind = 'request' AND state = 'open' "
+                    "AND (owner IS NULL OR (owner <> $1 AND ($2 OR NOT EXISTS "
+                    "(SELECT 1 FROM replicas r WHERE r.id = streams.owner AND r.lease_until > now_ms())))) "
+                    "FOR UPDATE SKIP LOCKED) RETURNING ") + kStreamColumns,
+        {replica_id_, others_dead});
+    for (int i = 0; i < r.rows(); ++i) claimed.push_back(readStream(r, i));
+    c.query("DELETE FROM replicas WHERE id <> $1 AND ($2 OR lease_until <= now_ms())", {replica_id_, others_dead});
+  });
+  std::sort(claimed.begin(), claimed.end(), [](const Stream& a, const Stream& b) { return a.id < b.id; });
+  return claimed;
 }
 
 int64_t PostgresStore::nowMillis() const { return toUnixMillis(options_.clock()); }

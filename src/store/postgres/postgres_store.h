@@ -27,6 +27,7 @@ namespace mcpkeep::store {
 class PostgresStore final : public Backend {
  public:
   PostgresStore(const std::string& conninfo, StoreOptions options);
+  ~PostgresStore() override;  // leaves the replicas table
 
   const std::string& location() const override { return name_; }
 
@@ -91,6 +92,12 @@ class PostgresStore final : public Backend {
   MaintenanceReport runMaintenance() override;
   WriteStats writeStats() const override;
 
+  bool shared() const override { return true; }
+  const std::string& replicaId() const override { return replica_id_; }
+  void renewLease() override;
+  void describeReplica(const std::string& description) override;
+  std::vector<Stream> claimOrphanedStreams(bool others_dead) override;
+
   Store::Changes changesSince(Store::ChangeMark& mark) override;
   uint64_t watchChanges(std::function<void()> wake) override;
   void unwatchChanges(uint64_t handle) override;
@@ -117,14 +124,15 @@ class PostgresStore final : public Backend {
   static int64_t insertEvent(PgConnection& c, const std::string& session_id, StreamId stream,
                              const std::string& type, const std::string& data, int64_t now);
   // In a write transaction: opens a request stream.
-  static StreamId insertRequestStream(PgConnection& c, const std::string& session_id,
-                                      const std::string& request_ids_json, int64_t now);
+  StreamId insertRequestStream(PgConnection& c, const std::string& session_id,
+                               const std::string& request_ids_json, int64_t now) const;
   // In a write transaction: closes a stream (a no-op when it is closed).
   static void markStreamClosed(PgConnection& c, const std::string& session_id, StreamId stream,
                                StreamState final_state, int64_t now);
 
   const std::string name_;  // the server, without password
   StoreOptions options_;
+  const std::string replica_id_;
   std::unique_ptr<GroupCommit<PgConnection>> writer_;
   std::unique_ptr<ConnectionPool<PgConnection>> readers_;
   std::unique_ptr<PgListener> listener_;

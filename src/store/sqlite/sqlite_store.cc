@@ -2,11 +2,13 @@
 // settings and counters.
 #include "store/sqlite/sqlite_store.h"
 
+#include "store/session_id.h"
 #include "store/sqlite/open_database.h"
 
 namespace mcpkeep::store {
 
-SqliteStore::SqliteStore(const std::string& p, StoreOptions o) : path(p), options(std::move(o)) {
+SqliteStore::SqliteStore(const std::string& p, StoreOptions o)
+    : path(p), options(std::move(o)), replica_id(newSessionId()) {
   auto writer_connection = openWriter(path, options, embeddedMigrations());
   sqlite3* const writer_handle = writer_connection->db().getHandle();
   writer = std::make_unique<GroupCommit<Connection>>(
@@ -17,6 +19,7 @@ SqliteStore::SqliteStore(const std::string& p, StoreOptions o) : path(p), option
                                                 kCheckpointStepPages, kCheckpointPages);
   readers = std::make_unique<ConnectionPool<Connection>>([this] { return openReader(path, options); },
                                          options.max_readers);
+  renewLease();
 }
 
 void SqliteStore::requireSession(Connection& c, const std::string& session_id) {

@@ -25,6 +25,7 @@ namespace mcpkeep::store {
 class SqliteStore final : public Backend {
  public:
   SqliteStore(const std::string& path, StoreOptions options);
+  ~SqliteStore() override;  // leaves the replicas table
 
   const std::string& location() const override { return path; }
 
@@ -89,6 +90,12 @@ class SqliteStore final : public Backend {
   MaintenanceReport runMaintenance() override;
   WriteStats writeStats() const override;
 
+  bool shared() const override { return false; }
+  const std::string& replicaId() const override { return replica_id; }
+  void renewLease() override;
+  void describeReplica(const std::string& description) override;
+  std::vector<Stream> claimOrphanedStreams(bool others_dead) override;
+
   Store::Changes changesSince(Store::ChangeMark& mark) override;
 
  private:
@@ -119,14 +126,15 @@ class SqliteStore final : public Backend {
   static int64_t insertEvent(store::Connection& c, const std::string& session_id, StreamId stream,
                              const std::string& type, const std::string& data, int64_t now);
   // In a write transaction: opens a request stream (Store::openRequestStream).
-  static StreamId insertRequestStream(store::Connection& c, const std::string& session_id,
-                                      const std::string& request_ids_json, int64_t now);
+  StreamId insertRequestStream(store::Connection& c, const std::string& session_id,
+                               const std::string& request_ids_json, int64_t now) const;
   // In a write transaction: closes a stream (Store::closeStream).
   static void markStreamClosed(store::Connection& c, const std::string& session_id,
                                StreamId stream, StreamState final_state, int64_t now);
 
   const std::string path;
   StoreOptions options;
+  const std::string replica_id;
   std::unique_ptr<GroupCommit<Connection>> writer;
   // Declared after the writer: unhooks it before it closes.
   std::unique_ptr<store::Checkpointer> checkpointer;

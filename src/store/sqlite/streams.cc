@@ -21,13 +21,14 @@ StreamId SqliteStore::standaloneStream(const std::string& session_id) const {
 }
 
 StreamId SqliteStore::insertRequestStream(Connection& c, const std::string& session_id,
-                                          const std::string& request_ids_json, int64_t now) {
+                                          const std::string& request_ids_json, int64_t now) const {
   auto q = c.query(
-      "INSERT INTO streams (session_id, kind, request_ids, created_at) "
-      "SELECT id, 'request', ?, ? FROM sessions WHERE id = ?");
+      "INSERT INTO streams (session_id, kind, request_ids, created_at, owner) "
+      "SELECT id, 'request', ?, ?, ? FROM sessions WHERE id = ?");
   q->bind(1, request_ids_json);
   q->bind(2, now);
-  q->bind(3, session_id);
+  q->bind(3, replica_id);
+  q->bind(4, session_id);
   int inserted = 0;
   try {
     inserted = q->exec();

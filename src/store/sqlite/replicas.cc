@@ -1,0 +1,70 @@
+// SqliteStore methods for replicas (migrations/0009_replicas.sql): the
+// lease of this process, and claiming the streams of dead ones.
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/unix_time.h"
+
+#include "log/log.h"
+
+namespace mcpkeep::store {
+
+void SqliteStore::renewLease() {
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
+    auto q = c.query(
+        "INSERT INTO replicas (id, started_at, lease_until) VALUES (?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until");
+    q->bind(1, replica_id);
+    q->bind(2, now);
+    q->bind(3, now + static_cast<int64_t>(options.replica_lease.count()));
+    q->exec();
+  });
+}
+
+void SqliteStore::describeReplica(const std::string& description) {
+  writer->write([&](Connection& c) {
+    auto q = c.query("UPDATE replicas SET description = ? WHERE id = ?");
+    q->bind(1, description);
+    q->bind(2, replica_id);
+    q->exec();
+  });
+}
+
+std::vector<Stream> SqliteStore::claimOrphanedStreams(bool others_dead) {
+  std::vector<Stream> claimed;
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
+    claimed.clear();  // a retried write must not report twice
+    auto q = c.query(std::string(
+        "UPDATE streams SET owner = ?1 WHERE kind = 'request' AND state = 'open' "
+        "AND (owner IS NULL OR (owner <> ?1 AND (?2 OR NOT EXISTS "
+        "(SELECT 1 FROM replicas r WHERE r.id = streams.owner AND r.lease_until > ?3)))) "
+        "RETURNING ") + kStreamColumns);
+    q->bind(1, replica_id);
+    q->bind(2, others_dead ? 1 : 0);
+    q->bind(3, now);
+    while (q->executeStep()) claimed.push_back(readStream(*q));
+    auto gone = c.query("DELETE FROM replicas WHERE id <> ?1 AND (?2 OR lease_until <= ?3)");
+    gone->bind(1, replica_id);
+    gone->bind(2, others_dead ? 1 : 0);
+    gone->bind(3, now);
+    gone->exec();
+  });
+  std::sort(claimed.begin(), claimed.end(), [](const Stream& a, const Stream& b) { return a.id < b.id; });
+  return claimed;
+}
+
+SqliteStore::~SqliteStore() {
+  try {
+    writer->write([&](Connection& c) {
+      auto q = c.query("DELETE FROM replicas WHERE id = ?");
+      q->bind(1, replica_id);
+      q->exec();
+    });
+  } catch (const std::exception& e) {
+    // Its lease runs out instead.
+    log::warning("mcpkeep.store", "leaving the replicas table failed", {{"error", e.what()}});
+  }
+}
+
+}  // namespace mcpkeep::store
