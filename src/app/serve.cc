@@ -26,9 +26,13 @@ const char kServeUsage[] =
     "usage: mcpkeep serve [options]\n"
     "\n"
     "Serves MCP over Streamable HTTP at http://HOST:PORT/mcp, keeping sessions and\n"
-    "events in an SQLite file so clients resume after a restart or crash.\n"
+    "events in an SQLite file (or PostgreSQL) so clients resume after a restart or crash.\n"
     "\n"
-    "  --db PATH                database file              [MCPKEEP_DB, ./mcpkeep.db]\n"
+    "  --db PATH|URI            database file, or postgresql://user@host/db (libpq URI)\n"
+    "                           shared by replicas          [MCPKEEP_DB, ./mcpkeep.db]\n"
+    "  --replica-lease S        a replica that stopped renewing its lease this long\n"
+    "                           is presumed dead; another ends its streams\n"
+    "                                                      [MCPKEEP_REPLICA_LEASE, 15]\n"
     "  --listen HOST:PORT       address (port 0: any free)  [MCPKEEP_LISTEN, 127.0.0.1:8080]\n"
     "  --durability MODE        normal | full              [MCPKEEP_DURABILITY, normal]\n"
     "  --max-events N           events kept per session    [MCPKEEP_MAX_EVENTS, file's: 1000]\n"
@@ -95,12 +99,14 @@ const char kServeUsage[] =
     "Flags override environment variables, which override the config file.\n"
     "One server per database file: serve on a file another live server holds\n"
     "exits 1 naming it (the lock is DB.serving; admin commands do not take it).\n"
+    "On PostgreSQL any number of replicas serve one database, behind any load\n"
+    "balancer: a session answers on each of them.\n"
     "SIGTERM or SIGINT stops the server: open streams end with a retry hint,\n"
     "running tool calls get 5 s to commit their results (the rest are answered\n"
     "as interrupted), the WAL is checkpointed, exit code 0.\n";
 
 const std::vector<std::string> kSettingNames = {
-    "db", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
+    "db", "replica-lease", "listen", "durability", "max-events", "max-age", "session-timeout", "allowed-origins",
     "auth-token", "close-streams-after", "sse-retry", "responses", "protocols", "log-level", "log-format", "max-body-bytes",
     "max-header-bytes", "max-connections", "max-sessions", "max-streams-per-session",
     "request-timeout", "idle-timeout", "busy-timeout", "upstream-command", "upstream-url", "upstream-header",
@@ -248,6 +254,7 @@ int serve(const std::vector<std::string>& args) {
     db = settings.get("db", "./mcpkeep.db");
     store_options.durability =
         settings.oneOf("durability", {"normal", "full"}, "normal") == "full" ? Durability::kFull : Durability::kNormal;
+    if (settings.has("replica-lease")) store_options.replica_lease = settings.seconds("replica-lease");
     if (settings.has("busy-timeout")) store_options.busy_timeout = std::chrono::milliseconds(settings.positive("busy-timeout"));
     readHttp(settings, http_options);
     readRetention(settings, db, store_options);

@@ -30,7 +30,10 @@ std::string postgresServer() {
 }
 
 std::string newDatabase(const TempDir& dir, const std::string& name) {
-  if (!onPostgres()) return dir.file(name);
+  return onPostgres() ? newPostgresDatabase() : dir.file(name);
+}
+
+std::string newPostgresDatabase() {
   const std::string server = postgresServer();
   static std::mt19937_64 random{std::random_device{}()};  // NOLINT: one per process is enough
   const std::string database = "test_" + std::to_string(random() % 1000000000000ULL);

@@ -22,6 +22,9 @@ std::string postgresServer();
 // database on the test server (its URI).
 std::string newDatabase(const TempDir& dir, const std::string& name);
 
+// A new, empty database on the PostgreSQL test server (its URI).
+std::string newPostgresDatabase();
+
 // Runs SQL statements against a database with its engine's CLI (sqlite3
 // -bail, or psql with ON_ERROR_STOP, unaligned rows only): exit code and
 // output.

@@ -1,0 +1,251 @@
+// Replicas: several processes serving one PostgreSQL database, the client
+// addressing each directly. Sessions answer on every replica, live events
+// cross replicas at once (LISTEN/NOTIFY), a replica's kill -9 is finished by
+// a survivor once its lease ran out, exactly once, and a restart of one
+// leaves the others' streams alone. Skipped without a PostgreSQL server.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <mcpkeep/http_server.h>
+#include <mcpkeep/mcp_server.h>
+#include <nlohmann/json.hpp>
+
+#include "helpers/backends.h"
+#include "helpers/child_process.h"
+#include "helpers/mcp_client.h"
+#include "helpers/temp_dir.h"
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using mcpkeep::test::ChildProcess;
+using mcpkeep::test::McpClient;
+using mcpkeep::test::SseEvent;
+
+namespace {
+
+// A replica in this process: Store, Hub, McpServer and HttpServer on the
+// shared database, with a resource clients subscribe to and a tool that
+// announces it changed. The hub's poll is slow on purpose: what arrives
+// sooner came through the store's notification.
+struct Replica {
+  explicit Replica(const std::string& db) : store(db, options()), hub(store, slowPoll()), mcp(hub), http(mcp, httpOptions()) {
+    mcpkeep::Resource doc;
+    doc.uri = "test://doc";
+    doc.name = "doc";
+    doc.handler = [](const std::string& uri, const std::map<std::string, std::string>&) -> json {
+      return {{"contents", {{{"uri", uri}, {"text", "v"}}}}};
+    };
+    mcp.addResource(doc);
+    mcpkeep::Tool touch;
+    touch.name = "touch";
+    touch.handler = [this](const json&, mcpkeep::ToolContext&) -> json {
+      mcp.notifyResourceUpdated("test://doc");
+      return {{"content", json::array()}};
+    };
+    mcp.addTool(touch);
+    http.start();
+  }
+  ~Replica() {
+    http.stop();
+    mcp.shutdown();
+  }
+  static mcpkeep::StoreOptions options() {
+    auto o = mcpkeep::test::testOptions();
+    o.replica_lease = 1s;
+    return o;
+  }
+  static mcpkeep::HubOptions slowPoll() {
+    mcpkeep::HubOptions o;
+    o.poll_interval = 5s;
+    return o;
+  }
+  static mcpkeep::HttpOptions httpOptions() {
+    mcpkeep::HttpOptions o;
+    o.port = 0;
+    return o;
+  }
+  McpClient client() const { return McpClient(http.port()); }
+
+  mcpkeep::Store store;
+  mcpkeep::Hub hub;
+  mcpkeep::McpServer mcp;
+  mcpkeep::HttpServer http;
+};
+
+// `mcpkeep serve` on the shared database with a 1 s lease; returns it and its port.
+std::pair<std::unique_ptr<ChildProcess>, uint16_t> serveReplica(const std::string& db) {
+  auto server = std::make_unique<ChildProcess>(std::vector<std::string>{
+      MCPKEEP_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0", "--replica-lease", "1"});
+  const auto line = server->readLine(30s);
+  REQUIRE(line);
+  std::smatch port;
+  REQUIRE(std::regex_search(*line, port, std::regex("127\\.0\\.0\\.1:([0-9]+)/mcp")));
+  return {std::move(server), static_cast<uint16_t>(std::stoi(port[1]))};
+}
+
+json slowTask(int id, int steps) {
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+          {"params", {{"name", "slow_task"}, {"arguments", {{"steps", steps}, {"interval_ms", 10}}},
+                      {"_meta", {{"progressToken", "p"}}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("replicas: a session initialized on one answers on the other, and appends from both never share a seq", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  Replica a(db);
+  Replica b(db);
+  McpClient on_a = a.client();
+  on_a.initialize();
+  McpClient on_b = b.client();
+  on_b.session_id = on_a.session_id;
+  on_b.protocol_version = on_a.protocol_version;
+  const json echoed = on_b.request("tools/call", {{"name", "touch"}, {"arguments", json::object()}});
+  CHECK(echoed["result"]["content"] == json::array());
+  CHECK(on_b.request("ping")["result"] == json::object());
+  CHECK(a.store.replicaId() != b.store.replicaId());
+
+  // Both stores append to one session's standalone stream at once.
+  const std::string session = on_a.session_id;
+  const mcpkeep::StreamId standalone = a.store.standaloneStream(session);
+  std::vector<std::thread> writers;
+  for (mcpkeep::Store* store : {&a.store, &b.store}) {
+    for (int t = 0; t < 2; ++t) {
+      writers.emplace_back([store, &session, standalone] {
+        for (int i = 0; i < 50; ++i) store->append(session, standalone, "message", R"({"jsonrpc":"2.0","method":"x"})");
+      });
+    }
+  }
+  for (auto& w : writers) w.join();
+  const auto events = a.store.events(session);
+  std::set<int64_t> seqs;
+  for (const auto& e : events) seqs.insert(e.seq);
+  CHECK(seqs.size() == events.size());  // unique
+  REQUIRE(events.size() >= 200);
+  CHECK(*seqs.rbegin() - *seqs.begin() + 1 == static_cast<int64_t>(seqs.size()));  // no gap
+}
+
+TEST_CASE("replicas: a GET stream on one gets a notification a request on the other caused, at once", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  Replica a(db);
+  Replica b(db);
+  McpClient on_a = a.client();
+  on_a.initialize();
+  CHECK(on_a.request("resources/subscribe", {{"uri", "test://doc"}})["result"] == json::object());
+
+  std::mutex mutex;
+  std::condition_variable arrived;
+  bool primed = false;
+  std::optional<std::chrono::steady_clock::time_point> heard;
+  std::thread listener([&] {
+    on_a.get({}, 2, [&](const SseEvent& e) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (e.data.empty()) primed = true;  // A serves the stream: what follows is live
+      if (e.data.find("notifications/resources/updated") != std::string::npos) {
+        heard = std::chrono::steady_clock::now();
+      }
+      arrived.notify_all();
+    });
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(arrived.wait_for(lock, 10s, [&] { return primed; }));
+  }
+  McpClient on_b = b.client();
+  on_b.session_id = on_a.session_id;
+  on_b.protocol_version = on_a.protocol_version;
+  const auto sent = std::chrono::steady_clock::now();
+  on_b.request("tools/call", {{"name", "touch"}, {"arguments", json::object()}});
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(arrived.wait_for(lock, 10s, [&] { return heard.has_value(); }));
+  }
+  // Well under the hub's 5 s poll: the commit's NOTIFY woke A.
+  CHECK(*heard - sent < 1s);
+  a.http.stop();  // ends the GET
+  listener.join();
+}
+
+TEST_CASE("replicas: after kill -9 of one, the other replays what was missed once, then the interrupted answer once the lease ran out", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  auto [a, port_a] = serveReplica(db);
+  auto [b, port_b] = serveReplica(db);
+  McpClient on_a(port_a);
+  on_a.initialize();
+
+  // A slow_task on A, read until 5 events arrived; then A dies.
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<SseEvent> seen;
+  std::thread call([&] {
+    try {
+      on_a.send("POST", slowTask(7, 500).dump(), on_a.standardHeaders(), SIZE_MAX, [&](const SseEvent& e) {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back(e);
+        arrived.notify_all();
+      });
+    } catch (const std::exception&) {
+      // The connection dies with A.
+    }
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(arrived.wait_for(lock, 30s, [&] { return seen.size() >= 5; }));
+  }
+  const auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(WIFSIGNALED(a->signalAndWait(SIGKILL)));
+  call.join();
+  const SseEvent last = seen.back();
+
+  // On B: the events after the last one seen, each once, then the answer B
+  // wrote once A's 1 s lease ran out (B looks every half lease).
+  McpClient on_b(port_b);
+  on_b.session_id = on_a.session_id;
+  on_b.protocol_version = on_a.protocol_version;
+  const auto replay = on_b.get({{"Last-Event-ID", last.id}}, SIZE_MAX);
+  REQUIRE(replay.status == 200);
+  REQUIRE_FALSE(replay.events.empty());
+  std::set<std::string> ids;
+  for (const auto& e : replay.events) CHECK(ids.insert(e.id).second);
+  const auto after = *mcpkeep::EventId::parse(last.id);
+  for (const auto& e : replay.events) CHECK(mcpkeep::EventId::parse(e.id)->seq > after.seq);
+  const json end = json::parse(replay.events.back().data);
+  CHECK(end["id"] == 7);
+  CHECK(end["error"]["code"] == -32603);
+  // Not before the lease ran out: A renewed it every third of a second, so
+  // it ran out between 2/3 s and 1 s after A's death.
+  CHECK(std::chrono::steady_clock::now() - killed_at >= 600ms);
+  int answers = 0;
+  for (const auto& e : replay.events) answers += json::parse(e.data).contains("error") ? 1 : 0;
+  CHECK(answers == 1);
+  CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
+}
+
+TEST_CASE("replicas: restarting one leaves the calls the other is answering alone", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  auto [a, port_a] = serveReplica(db);
+  auto [b, port_b] = serveReplica(db);
+  McpClient on_b(port_b);
+  on_b.initialize();
+  std::vector<SseEvent> seen;
+  std::thread call([&] {
+    on_b.send("POST", slowTask(9, 150).dump(), on_b.standardHeaders(), SIZE_MAX,
+              [&](const SseEvent& e) { seen.push_back(e); });
+  });
+  // A stops and starts again (a deploy) while B's call runs: 1.5 s.
+  CHECK(WEXITSTATUS(a->signalAndWait(SIGTERM)) == 0);
+  auto [again, port_again] = serveReplica(db);
+  call.join();
+  REQUIRE_FALSE(seen.empty());
+  const json end = json::parse(seen.back().data);
+  CHECK(end["id"] == 9);
+  CHECK(end.contains("result"));  // answered by B, not interrupted by A's start
+  CHECK(WEXITSTATUS(again->signalAndWait(SIGTERM)) == 0);
+  CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
+}
