@@ -1,7 +1,7 @@
 -- 0009: replicas. Every process serving the database registers itself with
 -- a lease it renews while it lives; a request stream belongs to the replica
--- that opened it. A stream whose owner's lease ran out (the process died)
--- is claimed by one surviving replica, which ends it with the interrupted
+-- that opened it, a task to the one running it. A stream whose owner's
+-- lease ran out (the process died) is claimed by one surviving replica, which ends it with the interrupted
 -- answer (or, through the gateway, sends its request upstream again). On
 -- SQLite one live server per file is the rule (the .serving lock), so a
 -- starting server claims every other replica's streams at once.
@@ -21,6 +21,9 @@ ALTER TABLE streams ADD COLUMN owner TEXT;
 
 CREATE INDEX streams_open_requests_by_owner ON streams (owner)
   WHERE kind = 'request' AND state = 'open';
+
+-- The replica running the task's handler; NULL: none (tasks before 0009).
+ALTER TABLE tasks ADD COLUMN owner TEXT;
 
 CREATE VIEW replicas_v AS
 SELECT id,

@@ -225,7 +225,7 @@ CREATE TABLE tasks (
   -- Exactly one, once finished: the tool's result (completed), or the
   -- JSON-RPC error (failed).
   result           TEXT CHECK (result IS NULL OR json_valid(result)),
-  error            TEXT CHECK (error IS NULL OR json_valid(error)),
+  error            TEXT CHECK (error IS NULL OR json_valid(error)), owner TEXT,
   CHECK ((status = 'completed') = (result IS NOT NULL)),
   CHECK ((status = 'failed') = (error IS NOT NULL))
 );

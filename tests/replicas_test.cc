@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <regex>
@@ -247,5 +248,99 @@ TEST_CASE("replicas: restarting one leaves the calls the other is answering alon
   CHECK(end["id"] == 9);
   CHECK(end.contains("result"));  // answered by B, not interrupted by A's start
   CHECK(WEXITSTATUS(again->signalAndWait(SIGTERM)) == 0);
+  CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
+}
+
+TEST_CASE("replicas: PostgreSQL restarting under load: 503 with a JSON-RPC error meanwhile, then service again, nothing answered is lost", "[postgres]") {
+  // A server of its own: restarting the shared one would fail other tests.
+  // Not in a TempDir: the postgres user must reach it.
+  const std::string server_dir = "/tmp/mcpkeep-pg-restart-" + std::to_string(::getpid());
+  const std::string script = MCPKEEP_SOURCE_DIR "/tests/postgres/server.sh";
+  const auto started = mcpkeep::test::runCommand("'" + script + "' start '" + server_dir + "'");
+  INFO(started.output);
+  REQUIRE(started.exit_code == 0);
+  struct Stop {
+    std::string command;
+    ~Stop() { mcpkeep::test::runCommand(command); }
+  } stop{"'" + script + "' stop '" + server_dir + "'"};
+  const std::string admin = mcpkeep::test::readFile(server_dir + "/uri");
+  if (admin.empty()) throw std::runtime_error("no PostgreSQL server installed: " + started.output);
+  const std::string db = admin.substr(0, admin.find('\n'));
+
+  auto [a, port_a] = serveReplica(db);
+  auto [b, port_b] = serveReplica(db);
+  McpClient on_a(port_a);
+  on_a.initialize();
+  McpClient on_b(port_b);
+  on_b.session_id = on_a.session_id;
+  on_b.protocol_version = on_a.protocol_version;
+
+  // Calls on both replicas, one after another on each, while the server restarts.
+  std::atomic<bool> stop_calling{false};
+  std::mutex mutex;
+  std::vector<int> answered_ids;  // got their result
+  int unavailable = 0;            // got 503 with a JSON-RPC error
+  int other = 0;
+  const auto calling = [&](McpClient& client, int first_id) {
+    for (int id = first_id; !stop_calling; ++id) {
+      const json call = {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+                         {"params", {{"name", "echo"}, {"arguments", {{"message", std::to_string(id)}}}}}};
+      mcpkeep::test::HttpReply reply;
+      try {
+        reply = client.post(call);
+      } catch (const std::exception&) {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++other;
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      if (reply.status == 200 && reply.response(id).contains("result")) {
+        answered_ids.push_back(id);
+      } else if (reply.status == 503 && json::parse(reply.body).contains("error")) {
+        ++unavailable;
+      } else {
+        ++other;
+      }
+    }
+  };
+  std::thread calls_a([&] { calling(on_a, 100); });  // past the initialize's id
+  std::thread calls_b([&] { calling(on_b, 1000000); });
+  const auto count_answered = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return answered_ids.size();
+  };
+  const auto wait_answered = [&](std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (count_answered() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    return count_answered() >= n;
+  };
+  REQUIRE(wait_answered(50));
+  const auto restarted = mcpkeep::test::runCommand("'" + script + "' restart '" + server_dir + "'");
+  INFO(restarted.output);
+  REQUIRE(restarted.exit_code == 0);
+  const std::size_t after_restart = count_answered();
+  CHECK(wait_answered(after_restart + 50));  // both replicas reconnected
+  stop_calling = true;
+  calls_a.join();
+  calls_b.join();
+  CHECK(unavailable > 0);  // the outage was seen, and said so
+  CHECK(other == 0);
+
+  // Every call answered is on file, once.
+  mcpkeep::Store reader(db, mcpkeep::test::testOptions());
+  std::map<int, int> on_file;
+  std::map<int, std::string> where;
+  for (const auto& e : reader.events(on_a.session_id)) {
+    const json m = json::parse(e.data, nullptr, false);
+    if (m.is_object() && m.contains("result") && m["id"].is_number()) {
+      ++on_file[m["id"].get<int>()];
+      where[m["id"].get<int>()] += e.id + " ";
+    }
+  }
+  for (int id : answered_ids) {
+    INFO("request " << id << " answered in events " << where[id]);
+    CHECK(on_file[id] == 1);
+  }
+  CHECK(WEXITSTATUS(a->signalAndWait(SIGTERM)) == 0);
   CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
 }

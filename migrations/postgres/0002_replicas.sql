@@ -1,7 +1,7 @@
 -- 0002: replicas. Every process serving the database registers itself with
 -- a lease it renews while it lives (times from this server's clock, so the
 -- replicas' clocks need not agree); a request stream belongs to the replica
--- that opened it. A stream whose owner's lease ran out (the process died)
+-- that opened it, a task to the one running it. A stream whose owner's lease ran out (the process died)
 -- is claimed by exactly one surviving replica (a row lock decides), which
 -- ends it with the interrupted answer.
 
@@ -20,6 +20,9 @@ ALTER TABLE streams ADD COLUMN owner text;
 
 CREATE INDEX streams_open_requests_by_owner ON streams (owner)
   WHERE kind = 'request' AND state = 'open';
+
+-- The replica running the task's handler; NULL: none.
+ALTER TABLE tasks ADD COLUMN owner text;
 
 -- Now as Unix ms on this server's clock.
 CREATE FUNCTION now_ms() RETURNS bigint LANGUAGE sql VOLATILE AS $$

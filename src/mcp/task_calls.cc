@@ -158,9 +158,10 @@ json McpServer::Impl::taskRequest(mcp::Method method, const json& params, const 
 }
 
 void McpServer::Impl::recoverTasks() {
-  // Whatever is unfinished was left by a server that is gone: this one
-  // holds the file (ServedFile), so no live server runs it.
-  for (const Task& task : store.unfinishedTasks()) {
+  // Unfinished tasks of replicas that are gone: on a file this server holds
+  // (ServedFile), every other replica's; on a shared database, those whose
+  // lease ran out.
+  for (const Task& task : store.claimOrphanedTasks(!store.shared())) {
     const json request = json::parse(task.request, nullptr, false);
     std::optional<Tool> tool;
     {

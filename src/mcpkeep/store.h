@@ -322,6 +322,10 @@ class Store {
   // one replica; the claimer ends it (or answers it anew).
   std::vector<Stream> claimOrphanedStreams(bool others_dead = false);
 
+  // The same for unfinished tasks: those whose replica is presumed dead
+  // become this replica's, and are returned, oldest first.
+  std::vector<Task> claimOrphanedTasks(bool others_dead = false);
+
   // ---- Writes by other processes -----------------------------------------
 
   // What was committed to the file since `mark` was last passed here: for

@@ -114,6 +114,7 @@ class Backend {
   virtual void renewLease() = 0;
   virtual void describeReplica(const std::string& description) = 0;
   virtual std::vector<Stream> claimOrphanedStreams(bool others_dead) = 0;
+  virtual std::vector<Task> claimOrphanedTasks(bool others_dead) = 0;
 
   virtual Store::Changes changesSince(Store::ChangeMark& mark) = 0;
   // See Store::watchChanges. A file's backend has nothing to push: its

@@ -324,6 +324,9 @@ void Store::describeReplica(const std::string& description) { impl_->backend->de
 std::vector<Stream> Store::claimOrphanedStreams(bool others_dead) {
   return impl_->backend->claimOrphanedStreams(others_dead);
 }
+std::vector<Task> Store::claimOrphanedTasks(bool others_dead) {
+  return impl_->backend->claimOrphanedTasks(others_dead);
+}
 
 Store::Changes Store::changesSince(ChangeMark& mark) { return impl_->backend->changesSince(mark); }
 uint64_t Store::watchChanges(std::function<void()> wake) {

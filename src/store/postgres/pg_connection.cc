@@ -10,6 +10,24 @@ constexpr std::size_t kMaxPayload = 7900;
 
 void ignoreNotice(void*, const char*) {}
 
+// libpq's messages span lines ("...\n\tThis probably means..."): one line
+// reads better in logs and JSON-RPC errors.
+std::string oneLine(std::string text) {
+  std::string out;
+  bool space = false;
+  for (char ch : text) {
+    const bool blank = ch == '\n' || ch == '\t' || ch == '\r' || ch == ' ';
+    if (blank) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += ch;
+  }
+  return out;
+}
+
 }  // namespace
 
 bool isPostgresLocation(const std::string& location) {
@@ -43,8 +61,7 @@ void PgConnection::connect() {
   prepared_.clear();
   conn_.reset(PQconnectdb(conninfo_.c_str()));
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
-    std::string why = PQerrorMessage(conn_.get());
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    const std::string why = oneLine(PQerrorMessage(conn_.get()));
     throw Error(ErrorCode::kUnavailable,
                 "cannot connect to PostgreSQL at " + name_ + ": " + why + " (retry later)");
   }
@@ -60,8 +77,7 @@ PgResult PgConnection::check(PGresult* raw, const std::string& sql) {
   const ExecStatusType status = raw == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(raw);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
   const bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
-  std::string message = raw != nullptr ? PQresultErrorMessage(raw) : PQerrorMessage(conn_.get());
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::string message = oneLine(raw != nullptr ? PQresultErrorMessage(raw) : PQerrorMessage(conn_.get()));
   const char* state = raw != nullptr ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
   const char* detail = raw != nullptr ? PQresultErrorField(raw, PG_DIAG_MESSAGE_DETAIL) : nullptr;
   if (message.empty()) message = "failed: " + sql.substr(0, 60);
@@ -89,7 +105,15 @@ void PgConnection::beginWrite() {
   if (!usable()) reconnect();
   changed_.clear();
   everything_changed_ = false;
-  exec("BEGIN");
+  try {
+    exec("BEGIN");
+  } catch (const PgError& e) {
+    // The server went away since the last write (a restart): nothing ran,
+    // so a fresh connection may begin at once.
+    if (!e.connection_lost) throw;
+    reconnect();
+    exec("BEGIN");
+  }
 }
 
 void PgConnection::commitWrite() {

@@ -97,6 +97,7 @@ class PostgresStore final : public Backend {
   void renewLease() override;
   void describeReplica(const std::string& description) override;
   std::vector<Stream> claimOrphanedStreams(bool others_dead) override;
+  std::vector<Task> claimOrphanedTasks(bool others_dead) override;
 
   Store::Changes changesSince(Store::ChangeMark& mark) override;
   uint64_t watchChanges(std::function<void()> wake) override;
@@ -106,14 +107,17 @@ class PostgresStore final : public Backend {
   int64_t nowMillis() const;
 
   // Runs `read` on a borrowed read connection; PostgreSQL's errors become
-  // mcpkeep::Error with `context`.
+  // mcpkeep::Error with `context`. A read on a connection the server closed
+  // (it restarted since) runs once more on a fresh one.
   template <typename Read>
   auto read(const std::string& context, Read&& read) const {
-    try {
-      auto lease = readers_->borrow();
-      return read(*lease);
-    } catch (const PgError& e) {
-      throw translatePgError(e, context + " in " + name_);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        auto lease = readers_->borrow();
+        return read(*lease);
+      } catch (const PgError& e) {
+        if (!e.connection_lost || attempt == 2) throw translatePgError(e, context + " in " + name_);
+      }
     }
   }
   void write(const std::function<void(PgConnection&)>& op) { writer_->write(op); }

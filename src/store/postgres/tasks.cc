@@ -1,6 +1,9 @@
 // PostgresStore methods for tasks (the tasks table of
 // migrations/postgres/0001_store.sql). A change reads the row FOR UPDATE, so
 // replicas answering and cancelling one task take turns.
+#include <algorithm>
+#include <tuple>
+
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/postgres_store.h"
 #include "store/session_id.h"
@@ -38,10 +41,10 @@ Task PostgresStore::createTask(const std::string& request, std::optional<std::ch
   t.request = request;
   t.input_requests = t.input_responses = "{}";
   write([&](PgConnection& c) {
-    c.query("INSERT INTO tasks (id, status, created_at, updated_at, ttl_ms, poll_interval_ms, request) "
-            "VALUES ($1, 'working', $2, $2, $3, $4, $5)",
+    c.query("INSERT INTO tasks (id, status, created_at, updated_at, ttl_ms, poll_interval_ms, request, owner) "
+            "VALUES ($1, 'working', $2, $2, $3, $4, $5, $6)",
             {t.id, now, ttl ? PgParam(static_cast<int64_t>(ttl->count())) : PgParam(std::nullopt),
-             static_cast<int64_t>(poll_interval.count()), request});
+             static_cast<int64_t>(poll_interval.count()), request, replica_id_});
   });
   return t;
 }
@@ -126,6 +129,24 @@ void PostgresStore::setTaskStatusMessage(const std::string& task_id, const std::
                 kUnfinishedTask,
             {message, nowMillis(), task_id});
   });
+}
+
+std::vector<Task> PostgresStore::claimOrphanedTasks(bool others_dead) {
+  std::vector<Task> claimed;
+  write([&](PgConnection& c) {
+    claimed.clear();  // a retried write must not report twice
+    const PgResult r = c.query(
+        std::string("UPDATE tasks SET owner = $1 WHERE id IN (SELECT id FROM tasks WHERE ") + kUnfinishedTask +
+            " AND (owner IS NULL OR (owner <> $1 AND ($2 OR NOT EXISTS "
+            "(SELECT 1 FROM replicas r WHERE r.id = tasks.owner AND r.lease_until > now_ms())))) "
+            "FOR UPDATE SKIP LOCKED) RETURNING " + kTaskColumns,
+        {replica_id_, others_dead});
+    for (int i = 0; i < r.rows(); ++i) claimed.push_back(readTask(r, i));
+  });
+  std::sort(claimed.begin(), claimed.end(), [](const Task& a, const Task& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+  return claimed;
 }
 
 }  // namespace mcpkeep::store

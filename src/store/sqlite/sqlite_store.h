@@ -95,6 +95,7 @@ class SqliteStore final : public Backend {
   void renewLease() override;
   void describeReplica(const std::string& description) override;
   std::vector<Stream> claimOrphanedStreams(bool others_dead) override;
+  std::vector<Task> claimOrphanedTasks(bool others_dead) override;
 
   Store::Changes changesSince(Store::ChangeMark& mark) override;
 

@@ -1,6 +1,9 @@
 // Tasks (migrations/0008_tasks.sql): rows a tool call's work outlives its
 // response in. Every change is one write transaction; reads see committed
 // rows only, so a task is durable before its id is given to anyone.
+#include <algorithm>
+#include <tuple>
+
 #include "store/session_id.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/task_rows.h"
@@ -62,8 +65,8 @@ Task SqliteStore::createTask(const std::string& request, std::optional<std::chro
   t.input_requests = t.input_responses = "{}";
   writer->write([&](Connection& c) {
     auto q = c.query(
-        "INSERT INTO tasks (id, status, created_at, updated_at, ttl_ms, poll_interval_ms, request) "
-        "VALUES (?, 'working', ?, ?, ?, ?, ?)");
+        "INSERT INTO tasks (id, status, created_at, updated_at, ttl_ms, poll_interval_ms, request, owner) "
+        "VALUES (?, 'working', ?, ?, ?, ?, ?, ?)");
     q->bind(1, t.id);
     q->bind(2, store::toUnixMillis(t.created_at));
     q->bind(3, store::toUnixMillis(t.updated_at));
@@ -74,6 +77,7 @@ Task SqliteStore::createTask(const std::string& request, std::optional<std::chro
     }
     q->bind(5, static_cast<int64_t>(poll_interval.count()));
     q->bind(6, request);
+    q->bind(7, replica_id);
     q->exec();
   });
   return t;
@@ -176,6 +180,26 @@ void SqliteStore::setTaskStatusMessage(const std::string& task_id, const std::st
     q->bind(3, task_id);
     q->exec();
   });
+}
+
+std::vector<Task> SqliteStore::claimOrphanedTasks(bool others_dead) {
+  std::vector<Task> claimed;
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
+    claimed.clear();  // a retried write must not report twice
+    auto q = c.query(std::string("UPDATE tasks SET owner = ?1 WHERE ") + kUnfinishedTask +
+                     " AND (owner IS NULL OR (owner <> ?1 AND (?2 OR NOT EXISTS "
+                     "(SELECT 1 FROM replicas r WHERE r.id = tasks.owner AND r.lease_until > ?3)))) "
+                     "RETURNING " + kTaskColumns);
+    q->bind(1, replica_id);
+    q->bind(2, others_dead ? 1 : 0);
+    q->bind(3, now);
+    while (q->executeStep()) claimed.push_back(readTask(*q));
+  });
+  std::sort(claimed.begin(), claimed.end(), [](const Task& a, const Task& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+  return claimed;
 }
 
 }  // namespace mcpkeep::store
