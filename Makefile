@@ -76,8 +76,9 @@ fuzz: deps
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
 
-# Regenerates schema/schema.sql (the schema the migrations produce, for
-# readers); a test checks that it is current.
+# Regenerates schema/schema.sql and schema/postgres.sql (the schemas the
+# migrations produce, for readers; the second on a throwaway PostgreSQL
+# server); a test checks that they are current.
 schema: build
 	rm -f $(BUILD)/schema.db*
 	./$(BUILD)/mcpkeep demo --db $(BUILD)/schema.db > /dev/null
@@ -86,6 +87,10 @@ schema: build
 	  sqlite3 $(BUILD)/schema.db .schema | grep -v '^CREATE TABLE sqlite_sequence'; \
 	  echo "PRAGMA user_version = $$(sqlite3 $(BUILD)/schema.db 'PRAGMA user_version');"; \
 	} > schema/schema.sql
+	tests/postgres/server.sh start $(CURDIR)/$(BUILD)/schema-pg
+	./$(BUILD)/mcpkeep expire --db "$$(cat $(BUILD)/schema-pg/uri)" > /dev/null
+	tests/postgres/schema.sh "$$(cat $(BUILD)/schema-pg/uri)" > schema/postgres.sql; \
+	  status=$$?; tests/postgres/server.sh stop $(CURDIR)/$(BUILD)/schema-pg; exit $$status
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,7 @@
 #include <mcpkeep/mcp_server.h>
 #include <mcpkeep/mcpkeep.h>
 
+#include "helpers/backends.h"
 #include "helpers/temp_dir.h"
 
 namespace {
@@ -25,11 +26,11 @@ std::vector<std::string> sqlBlocksOfSection(const std::string& markdown, const s
   return blocks;
 }
 
-}  // namespace
-
-TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") {
-  mcpkeep::test::TempDir dir;
-  const auto path = dir.file("cookbook.db");
+// Fills `db` with what the cookbook's queries look at: two sessions (one
+// initialized, subscribed to a resource), a completed request stream with
+// progress, a finished task, and a stream a server left open that the next
+// one interrupts. Returns the session and the task ids.
+std::pair<std::string, std::string> populate(const std::string& path) {
   std::string session, task_id;
   {
     mcpkeep::Store store(path, mcpkeep::test::testOptions());
@@ -56,7 +57,15 @@ TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") 
     mcpkeep::Hub hub(reopened);
     mcpkeep::McpServer server(hub);
   }
+  return {session, task_id};
+}
 
+}  // namespace
+
+TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") {
+  mcpkeep::test::TempDir dir;
+  const auto path = dir.file("cookbook.db");
+  const auto [session, task_id] = populate(path);
   const auto blocks =
       sqlBlocksOfSection(mcpkeep::test::readFile(MCPKEEP_SOURCE_DIR "/README.md"), "sqlite3 cookbook");
   REQUIRE(blocks.size() >= 6);
@@ -68,6 +77,24 @@ TEST_CASE("every query of the README's sqlite3 cookbook runs and returns rows") 
     INFO("output:\n" << result.output);
     CHECK(result.exit_code == 0);
     CHECK(result.output.find("Error") == std::string::npos);
+    CHECK_FALSE(result.output.empty());
+  }
+}
+
+TEST_CASE("every query of the README's psql cookbook runs and returns rows", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  const auto [session, task_id] = populate(db);
+  mcpkeep::Store live(db, mcpkeep::test::testOptions());  // a replica in replicas_v
+  const auto blocks =
+      sqlBlocksOfSection(mcpkeep::test::readFile(MCPKEEP_SOURCE_DIR "/README.md"), "psql cookbook");
+  REQUIRE(blocks.size() >= 6);
+  for (const auto& sql : blocks) {
+    INFO("query:\n" << sql);
+    const auto result =
+        mcpkeep::test::runSql(db, "\\set session '" + session + "'\n\\set task '" + task_id + "'\n" + sql);
+    INFO("output:\n" << result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("ERROR") == std::string::npos);
     CHECK_FALSE(result.output.empty());
   }
 }

@@ -8,6 +8,7 @@
 #include <mcpkeep/mcpkeep.h>
 
 #include "helpers/error_matcher.h"
+#include "helpers/backends.h"
 #include "helpers/temp_dir.h"
 #include "store/sqlite/migrations.h"
 
@@ -68,4 +69,12 @@ TEST_CASE("a failing migration leaves the file at the previous version with noth
   mcpkeep::store::migrate(db, "m.db", fixed);
   CHECK(db.execAndGet("PRAGMA user_version").getInt() == 2);
   CHECK(db.tableExists("two"));
+}
+
+TEST_CASE("schema/postgres.sql equals the schema migrations/postgres/ produce", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  { mcpkeep::Store store(db, mcpkeep::test::testOptions()); }
+  const auto dumped = mcpkeep::test::runCommand("'" MCPKEEP_SOURCE_DIR "/tests/postgres/schema.sh' '" + db + "'");
+  REQUIRE(dumped.exit_code == 0);
+  CHECK(dumped.output == mcpkeep::test::readFile(MCPKEEP_SOURCE_DIR "/schema/postgres.sql"));
 }
