@@ -32,13 +32,15 @@ run: build
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
 
-# The store against raw SQLite, then the server against the TypeScript SDK's.
+# The store against raw SQLite, then the server against the TypeScript SDK's,
+# then SQLite against PostgreSQL.
 bench: build
 	./$(BUILD)/tests/mcpkeep_bench
 	tests/bench/run_http.sh $(BUILD)
 	tests/bench/run_gateway.sh $(BUILD)
 	tests/bench/run_sessions.sh $(BUILD)
 	tests/bench/run_idle.sh $(BUILD)
+	tests/bench/run_postgres.sh $(BUILD)
 
 # The Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer, then
 # under ThreadSanitizer, each in a build folder of its own (CI runs this

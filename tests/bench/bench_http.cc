@@ -9,6 +9,13 @@
 //       session) are held open meanwhile
 //   bench_http URL sessions  CONNECTIONS SECONDS
 //       initialize + notifications/initialized in a loop
+//   bench_http URL replay    CONNECTIONS SECONDS
+//       one tools/call per connection, then GET with Last-Event-ID (its
+//       priming event) in a loop: the answer replayed, the stream ended
+//
+// URL may be several, comma-separated (replicas of one database): each
+// connection then sends its requests to them in turn, round-robin, its
+// session made on the first.
 //
 // Prints: "<mode> ok=<n> errors=<n> rate=<n>/s p50=<ms> p99=<ms>", and
 // with SERVER_PID set, the server's " threads=<n> rss=<MB>" at the end of
@@ -46,9 +53,25 @@ const char kVersion[] = "2025-11-25";
 // One keep-alive connection speaking MCP to the server.
 class Connection {
  public:
-  explicit Connection(const Poco::URI& uri) : uri_(uri), http_(uri.getHost(), uri.getPort()) {
-    http_.setKeepAlive(true);
-    http_.setTimeout(Poco::Timespan(30, 0));
+  explicit Connection(const std::vector<Poco::URI>& uris) : uri_(uris.front()) {
+    for (const Poco::URI& uri : uris) {
+      http_.push_back(std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort()));
+      http_.back()->setKeepAlive(true);
+      http_.back()->setTimeout(Poco::Timespan(30, 0));
+    }
+  }
+
+  // Sends one request to the next server in turn; returns the HTTP status
+  // and fills `body`.
+  int send(Poco::Net::HTTPRequest& request, const std::string& text, std::string& body) {
+    Poco::Net::HTTPClientSession& http = *http_[next_++ % http_.size()];
+    http.sendRequest(request) << text;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = http.receiveResponse(response);
+    body.clear();
+    Poco::StreamCopier::copyToString(in, body);  // an SSE response ends after the answer
+    if (response.has("Mcp-Session-Id")) session_id = response.get("Mcp-Session-Id");
+    return response.getStatus();
   }
 
   // Sends one message; returns the HTTP status and fills `body`.
@@ -62,18 +85,13 @@ class Connection {
     }
     const std::string text = message.dump();
     request.setContentLength(static_cast<std::streamsize>(text.size()));
-    http_.sendRequest(request) << text;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = http_.receiveResponse(response);
-    body.clear();
-    Poco::StreamCopier::copyToString(in, body);  // an SSE response ends after the answer
-    if (response.has("Mcp-Session-Id")) session_id = response.get("Mcp-Session-Id");
-    return response.getStatus();
+    return send(request, text, body);
   }
 
   // initialize + notifications/initialized: a new session.
   bool initialize() {
     session_id.clear();
+    next_ = 0;  // the session is made on the first server
     std::string body;
     const json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
                        {"params", {{"protocolVersion", kVersion}, {"capabilities", json::object()},
@@ -86,19 +104,36 @@ class Connection {
     std::string body;
     const json call = {{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
                        {"params", {{"name", "echo"}, {"arguments", {{"message", "hello"}}}}}};
-    return post(call, body) == 200 && body.find("\"result\"") != std::string::npos;
+    if (post(call, body) != 200 || body.find("\"result\"") == std::string::npos) return false;
+    const auto id_at = body.find("id: ");
+    if (id_at != std::string::npos) last_priming_id = body.substr(id_at + 4, body.find('\n', id_at) - id_at - 4);
+    return true;
+  }
+
+  // GET with Last-Event-ID: the events after it, replayed; true when the
+  // call's answer came back.
+  bool resume(const std::string& last_event_id) {
+    Poco::Net::HTTPRequest request("GET", uri_.getPathEtc(), Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("Accept", "text/event-stream");
+    request.set("Mcp-Session-Id", session_id);
+    request.set("MCP-Protocol-Version", kVersion);
+    request.set("Last-Event-ID", last_event_id);
+    std::string body;
+    return send(request, "", body) == 200 && body.find("\"result\"") != std::string::npos;
   }
 
   std::string session_id;
+  std::string last_priming_id;  // of the last call's SSE answer
 
  private:
   Poco::URI uri_;
-  Poco::Net::HTTPClientSession http_;
+  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> http_;
+  std::size_t next_ = 0;
 };
 
 // An idle GET SSE stream, held open by its socket.
 std::unique_ptr<Poco::Net::StreamSocket> openIdleStream(const Poco::URI& uri) {
-  Connection owner(uri);
+  Connection owner({uri});
   if (!owner.initialize()) throw std::runtime_error("initialize failed while opening idle streams");
   auto socket = std::make_unique<Poco::Net::StreamSocket>(
       Poco::Net::SocketAddress(uri.getHost(), uri.getPort()));
@@ -150,11 +185,14 @@ void raiseFileLimit() {
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::cerr << "usage: bench_http URL calls|sessions CONNECTIONS SECONDS [IDLE_STREAMS]\n";
+    std::cerr << "usage: bench_http URL[,URL...] calls|sessions|replay CONNECTIONS SECONDS [IDLE_STREAMS]\n";
     return 2;
   }
   raiseFileLimit();
-  const Poco::URI uri(argv[1]);
+  std::vector<Poco::URI> uris;
+  std::istringstream list(argv[1]);
+  for (std::string one; std::getline(list, one, ',');) uris.emplace_back(one);
+  const Poco::URI& uri = uris.front();
   const std::string mode = argv[2];
   const int connections = std::stoi(argv[3]);
   const auto duration = std::chrono::seconds(std::stoi(argv[4]));
@@ -172,11 +210,14 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, t] {
       auto& mine = latencies[static_cast<std::size_t>(t)];
       try {
-        Connection connection(uri);
-        if (mode == "calls" && !connection.initialize()) throw std::runtime_error("initialize failed");
+        Connection connection(uris);
+        if (mode != "sessions" && !connection.initialize()) throw std::runtime_error("initialize failed");
+        if (mode == "replay" && !connection.callEcho(1)) throw std::runtime_error("the call to replay failed");
         for (int id = 1; Clock::now() < stop_at; ++id) {
           const auto before = Clock::now();
-          const bool ok = mode == "calls" ? connection.callEcho(id) : connection.initialize();
+          const bool ok = mode == "calls"    ? connection.callEcho(id)
+                          : mode == "replay" ? connection.resume(connection.last_priming_id)
+                                             : connection.initialize();
           const auto after = Clock::now();
           if (ok) {
             mine.push_back(std::chrono::duration<double, std::milli>(after - before).count());
