@@ -44,7 +44,8 @@ bench: build
 
 # The Catch2 suite under AddressSanitizer + UndefinedBehaviorSanitizer, then
 # under ThreadSanitizer, each in a build folder of its own (CI runs this
-# after `make test`). Warnings are not errors here: GCC 12 reports false
+# after `make test`), with a throwaway PostgreSQL server for the tests on it;
+# then the store, retention and hub suites again on PostgreSQL. Warnings are not errors here: GCC 12 reports false
 # maybe-uninitialized in libstdc++'s regex at -O1 with sanitizers (`make
 # build` keeps -Werror).
 SANITIZERS = address,undefined thread
@@ -54,10 +55,17 @@ sanitize: deps
 	  cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=Debug -DMCPKEEP_WERROR=OFF \
 	    -DMCPKEEP_SANITIZE=$$s -DCMAKE_CXX_FLAGS=-O1; \
 	  cmake --build $$dir -j $(JOBS) --target mcpkeep_tests; \
+	  pg=$(CURDIR)/$$dir/tests/postgres; \
+	  tests/postgres/server.sh start $$pg; \
+	  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp"; \
+	  status=0; \
 	  echo "== mcpkeep_tests under -fsanitize=$$s"; \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	    $$dir/tests/mcpkeep_tests; \
+	  $$dir/tests/mcpkeep_tests || status=1; \
+	  echo "== its store, retention and hub suites on PostgreSQL"; \
+	  MCPKEEP_TEST_BACKEND=postgres $$dir/tests/mcpkeep_tests "[backend]" || status=1; \
+	  tests/postgres/server.sh stop $$pg; \
+	  test $$status -eq 0; \
 	done
 
 # The libFuzzer targets (tests/fuzz), built with clang in $(BUILD)-fuzz, each

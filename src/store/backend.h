@@ -51,9 +51,6 @@ class Backend {
   virtual std::optional<Session> session(const std::string& session_id) const = 0;
   // Writes last_active now (Store coalesces touches).
   virtual void touchSession(const std::string& session_id) = 0;
-  virtual void markInitialized(const std::string& session_id, const std::string& protocol_version,
-                               const std::string& client_capabilities_json,
-                               const std::string& client_info_json) = 0;
   virtual void updateSession(const std::string& session_id,
                              const std::function<void(Session&)>& change) = 0;
   virtual bool removeSession(const std::string& session_id) = 0;
@@ -129,6 +126,9 @@ class Backend {
 // The event a backend just appended, as a read of the store would return it.
 Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
                   const std::string& type, const std::string& data, int64_t now_ms);
+
+// Throws kInvalidArgument unless every retention limit is above zero.
+void requireValidRetention(const Retention& r);
 
 // Message for a session id the store does not know.
 std::string noSuchSession(const std::string& session_id);

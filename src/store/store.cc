@@ -43,6 +43,15 @@ Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
   return event;
 }
 
+void requireValidRetention(const Retention& r) {
+  if (r.max_events <= 0 || r.max_age.count() <= 0 || r.session_timeout.count() <= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "retention limits must be positive (max_events " + std::to_string(r.max_events) +
+                    ", max_age " + std::to_string(r.max_age.count()) + " ms, session_timeout " +
+                    std::to_string(r.session_timeout.count()) + " ms)");
+  }
+}
+
 }  // namespace store
 
 namespace {
@@ -196,7 +205,17 @@ void Store::touchSession(const std::string& id) {
 void Store::markInitialized(const std::string& id, const std::string& protocol_version,
                             const std::string& client_capabilities_json,
                             const std::string& client_info_json) {
-  impl_->backend->markInitialized(id, protocol_version, client_capabilities_json, client_info_json);
+  const auto jsonOrNone = [](const std::string& json) {
+    return json.empty() ? std::nullopt : std::optional<std::string>(json);
+  };
+  const TimePoint now = impl_->options.clock();
+  impl_->backend->updateSession(id, [&](Session& s) {
+    s.initialized = true;
+    s.protocol_version = protocol_version;
+    s.client_capabilities = jsonOrNone(client_capabilities_json);
+    s.client_info = jsonOrNone(client_info_json);
+    s.last_active = std::max(s.last_active, now);
+  });
 }
 void Store::updateSession(const std::string& id, const std::function<void(Session&)>& change) {
   impl_->backend->updateSession(id, change);

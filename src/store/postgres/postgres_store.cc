@@ -43,12 +43,7 @@ void migrate(PgConnection& c, const std::vector<Migration>& migrations) {
 }
 
 void writeRetention(PgConnection& c, const Retention& r) {
-  if (r.max_events <= 0 || r.max_age.count() <= 0 || r.session_timeout.count() <= 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "retention limits must be positive (max_events " + std::to_string(r.max_events) +
-                    ", max_age " + std::to_string(r.max_age.count()) + " ms, session_timeout " +
-                    std::to_string(r.session_timeout.count()) + " ms)");
-  }
+  requireValidRetention(r);
   const std::pair<const char*, int64_t> values[] = {
       {"max_events", r.max_events},
       {"max_age_ms", static_cast<int64_t>(r.max_age.count())},

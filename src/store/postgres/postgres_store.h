@@ -34,9 +34,6 @@ class PostgresStore final : public Backend {
   Session createSession() override;
   std::optional<Session> session(const std::string& session_id) const override;
   void touchSession(const std::string& session_id) override;
-  void markInitialized(const std::string& session_id, const std::string& protocol_version,
-                       const std::string& client_capabilities_json,
-                       const std::string& client_info_json) override;
   void updateSession(const std::string& session_id,
                      const std::function<void(Session&)>& change) override;
   bool removeSession(const std::string& session_id) override;

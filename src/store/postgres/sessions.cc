@@ -8,11 +8,6 @@
 namespace mcpkeep::store {
 namespace {
 
-std::optional<std::string> jsonOrNone(const std::string& json) {
-  if (json.empty()) return std::nullopt;
-  return json;
-}
-
 // The session's row, locked until the write transaction ends.
 std::optional<Session> lockedSession(PgConnection& c, const std::string& session_id) {
   const PgResult r = c.query(std::string("SELECT ") + kSessionColumns +
@@ -73,19 +68,6 @@ void PostgresStore::touchSession(const std::string& session_id) {
             .affected() == 0) {
       throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
     }
-  });
-}
-
-void PostgresStore::markInitialized(const std::string& session_id, const std::string& protocol_version,
-                                    const std::string& client_capabilities_json,
-                                    const std::string& client_info_json) {
-  const TimePoint now = options_.clock();
-  updateSession(session_id, [&](Session& s) {
-    s.initialized = true;
-    s.protocol_version = protocol_version;
-    s.client_capabilities = jsonOrNone(client_capabilities_json);
-    s.client_info = jsonOrNone(client_info_json);
-    s.last_active = std::max(s.last_active, now);
   });
 }
 

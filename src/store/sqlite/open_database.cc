@@ -12,6 +12,7 @@
 
 #include <mcpkeep/error.h>
 
+#include "store/backend.h"
 #include "store/sqlite/sqlite_error.h"
 
 namespace mcpkeep::store {
@@ -135,12 +136,7 @@ void configure(Connection& c, const StoreOptions& options) {
 }  // namespace
 
 void writeRetention(Connection& c, const Retention& r) {
-  if (r.max_events <= 0 || r.max_age.count() <= 0 || r.session_timeout.count() <= 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "retention limits must be positive (max_events " + std::to_string(r.max_events) +
-                    ", max_age " + std::to_string(r.max_age.count()) + " ms, session_timeout " +
-                    std::to_string(r.session_timeout.count()) + " ms)");
-  }
+  requireValidRetention(r);
   auto set = c.query("UPDATE settings SET value = ? WHERE name = ?");
   const std::pair<const char*, int64_t> values[] = {
       {"max_events", r.max_events},

@@ -22,11 +22,6 @@ void bindOptionalJson(SQLite::Statement& s, int index, const std::optional<std::
   }
 }
 
-std::optional<std::string> jsonOrNone(const std::string& json) {
-  if (json.empty()) return std::nullopt;
-  return json;
-}
-
 // Writes the fields of `s` a caller may change.
 void writeSession(Connection& c, const Session& s) {
   auto q = c.query(
@@ -92,18 +87,6 @@ void SqliteStore::touchSession(const std::string& session_id) {
     q->bind(1, now);
     q->bind(2, session_id);
     if (q->exec() == 0) throw Error(ErrorCode::kNotFound, noSuchSession(session_id));
-  });
-}
-
-void SqliteStore::markInitialized(const std::string& session_id, const std::string& protocol_version,
-                            const std::string& client_capabilities_json,
-                            const std::string& client_info_json) {
-  updateSession(session_id, [&](Session& s) {
-    s.initialized = true;
-    s.protocol_version = protocol_version;
-    s.client_capabilities = jsonOrNone(client_capabilities_json);
-    s.client_info = jsonOrNone(client_info_json);
-    s.last_active = std::max(s.last_active, now());
   });
 }
 
