@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <unistd.h>
 #include <sys/wait.h>
 
 #include <regex>
@@ -253,8 +252,8 @@ TEST_CASE("replicas: restarting one leaves the calls the other is answering alon
 
 TEST_CASE("replicas: PostgreSQL restarting under load: 503 with a JSON-RPC error meanwhile, then service again, nothing answered is lost", "[postgres]") {
   // A server of its own: restarting the shared one would fail other tests.
-  // Not in a TempDir: the postgres user must reach it.
-  const std::string server_dir = "/tmp/mcpkeep-pg-restart-" + std::to_string(::getpid());
+  mcpkeep::test::TempDir dir;
+  const std::string server_dir = dir.file("pg");
   const std::string script = MCPKEEP_SOURCE_DIR "/tests/postgres/server.sh";
   const auto started = mcpkeep::test::runCommand("'" + script + "' start '" + server_dir + "'");
   INFO(started.output);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests, from the Debian package:
-#   server.sh start DIR   initdb + pg_ctl start in DIR (as the postgres user
-#                         when run as root), on 127.0.0.1 and a free port;
-#                         writes the admin URI to DIR/uri. About 2 s.
-#   server.sh stop DIR    stops it (immediate) and removes DIR.
+#   server.sh start DIR   initdb + pg_ctl start (as the postgres user when
+#                         run as root), on 127.0.0.1 and a free port; writes
+#                         the admin URI to DIR/uri. About 1 s. The server's
+#                         own files are in a fresh folder under /tmp (the
+#                         postgres user may not reach DIR), named in
+#                         DIR/server.
+#   server.sh stop DIR    stops it (immediate) and removes its folder and DIR.
 #   server.sh restart DIR pg_ctl restart -m fast (for fault tests).
 # With no PostgreSQL server installed, `start` writes no DIR/uri and says so;
 # the tests that need it then report skipped.
@@ -25,36 +28,45 @@ free_port() {
   return 1
 }
 
+server() { cat "$dir/server"; }
+
 case "$command" in
   start)
+    [ -f "$dir/server" ] && "$0" stop "$dir"
     rm -rf "$dir"
     mkdir -p "$dir"
     if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
       echo "no PostgreSQL server installed (apt-get install postgresql-15): tests on it are skipped"
       exit 0
     fi
-    [ "$(id -u)" = 0 ] && chown postgres "$dir"
-    as_postgres "$bin/initdb" -D "$dir/data" -U mcpkeep --auth=trust -E UTF8 --no-sync >"$dir/initdb.log"
+    home=$(mktemp -d /tmp/mcpkeep-pg.XXXXXX)
+    echo "$home" > "$dir/server"
+    [ "$(id -u)" = 0 ] && chown postgres "$home"
+    as_postgres "$bin/initdb" -D "$home/data" -U mcpkeep --auth=trust -E UTF8 --no-sync >"$home/initdb.log"
     port=$(free_port)
-    cat >>"$dir/data/postgresql.conf" <<CONF
+    cat >>"$home/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $port
-unix_socket_directories = '$dir'
+unix_socket_directories = '$home'
 max_connections = 300
 fsync = off
 full_page_writes = off
 log_min_messages = warning
 CONF
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null
+    as_postgres "$bin/pg_ctl" -D "$home/data" -l "$home/server.log" -w -t 30 start >/dev/null
     echo "postgresql://mcpkeep@127.0.0.1:$port/postgres" >"$dir/uri"
-    echo "PostgreSQL on 127.0.0.1:$port ($dir)"
+    echo "PostgreSQL on 127.0.0.1:$port ($home)"
     ;;
   restart)
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -m fast restart >/dev/null
+    as_postgres "$bin/pg_ctl" -D "$(server)/data" -l "$(server)/server.log" -w -t 30 -m fast restart >/dev/null
     ;;
   stop)
-    if [ -f "$dir/data/postmaster.pid" ]; then
-      as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true
+    if [ -f "$dir/server" ]; then
+      home=$(server)
+      if [ -f "$home/data/postmaster.pid" ]; then
+        as_postgres "$bin/pg_ctl" -D "$home/data" -m immediate -w stop >/dev/null || true
+      fi
+      rm -rf "$home"
     fi
     rm -rf "$dir"
     ;;
