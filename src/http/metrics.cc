@@ -96,9 +96,11 @@ std::string Metrics::exposition(const Store& store, int connections) const {
   w.histogram("mcpkeep_commit_seconds", "Time from BEGIN to the end of COMMIT per transaction.",
               writes.commit_seconds);
   w.histogram("mcpkeep_commit_batch_size", "Writes per committed transaction (group commit).", writes.batch_sizes);
-  const Store::FileSizes sizes = Store::fileSizes(store.path());
-  w.metric("mcpkeep_database_bytes", "gauge", "Size of the database file.", static_cast<double>(sizes.database_bytes));
-  w.metric("mcpkeep_wal_bytes", "gauge", "Size of the WAL file.", static_cast<double>(sizes.wal_bytes));
+  if (!store.shared()) {  // a file's; PostgreSQL reports its own sizes
+    const Store::FileSizes sizes = Store::fileSizes(store.path());
+    w.metric("mcpkeep_database_bytes", "gauge", "Size of the database file.", static_cast<double>(sizes.database_bytes));
+    w.metric("mcpkeep_wal_bytes", "gauge", "Size of the WAL file.", static_cast<double>(sizes.wal_bytes));
+  }
   return w.text();
 }
 
