@@ -122,6 +122,23 @@ CREATE VIEW public.events_v AS
     events.data
    FROM public.events;
 
+CREATE TABLE public.replica_messages (
+    id bigint NOT NULL,
+    replica text NOT NULL,
+    session_id text NOT NULL,
+    message json NOT NULL,
+    created_at bigint NOT NULL
+);
+
+CREATE SEQUENCE public.replica_messages_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.replica_messages_id_seq OWNED BY public.replica_messages.id;
+
 CREATE TABLE public.replicas (
     id text NOT NULL,
     started_at bigint NOT NULL,
@@ -297,6 +314,8 @@ CREATE VIEW public.upstream_sessions_v AS
 
 ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
 
+ALTER TABLE ONLY public.replica_messages ALTER COLUMN id SET DEFAULT nextval('public.replica_messages_id_seq'::regclass);
+
 ALTER TABLE ONLY public.streams ALTER COLUMN id SET DEFAULT nextval('public.streams_id_seq'::regclass);
 
 ALTER TABLE ONLY public.counters
@@ -304,6 +323,9 @@ ALTER TABLE ONLY public.counters
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.replica_messages
+    ADD CONSTRAINT replica_messages_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.replicas
     ADD CONSTRAINT replicas_pkey PRIMARY KEY (id);
@@ -341,6 +363,8 @@ CREATE UNIQUE INDEX events_by_session_seq ON public.events USING btree (session_
 
 CREATE UNIQUE INDEX events_by_stream_seq ON public.events USING btree (stream_id, seq);
 
+CREATE INDEX replica_messages_by_replica ON public.replica_messages USING btree (replica, id);
+
 CREATE INDEX resource_subscriptions_by_uri ON public.resource_subscriptions USING btree (uri);
 
 CREATE INDEX sessions_by_last_active ON public.sessions USING btree (last_active);
@@ -371,6 +395,9 @@ CREATE TRIGGER streams_close_upstream_requests AFTER UPDATE OF state ON public.s
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_session_id_stream_id_fkey FOREIGN KEY (session_id, stream_id) REFERENCES public.streams(session_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.replica_messages
+    ADD CONSTRAINT replica_messages_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.sessions(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.resource_subscriptions
     ADD CONSTRAINT resource_subscriptions_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.sessions(id) ON DELETE CASCADE;

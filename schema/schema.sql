@@ -266,4 +266,16 @@ SELECT id,
          WHERE s.owner = r.id AND s.kind = 'request' AND s.state = 'open') AS open_streams
   FROM replicas r
 /* replicas_v(id,description,started,lease_until,open_streams) */;
-PRAGMA user_version = 9;
+CREATE TABLE replica_messages (
+  id         INTEGER PRIMARY KEY,
+  replica    TEXT NOT NULL,
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  message    TEXT NOT NULL CHECK (json_valid(message)),
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX replica_messages_by_replica ON replica_messages (replica, id);
+CREATE TRIGGER sessions_delete_replica_messages AFTER DELETE ON sessions
+BEGIN
+  DELETE FROM replica_messages WHERE session_id = OLD.id;
+END;
+PRAGMA user_version = 10;

@@ -214,7 +214,7 @@ TEST_CASE("expire runs retention now, vacuum shrinks the file, migrate upgrades 
                      "DROP TRIGGER streams_close_upstream_requests; DROP TRIGGER streams_delete_upstream_requests;"
                      "DROP TABLE upstream_requests; DROP TRIGGER sessions_count_insert;"
                      "DROP TRIGGER sessions_count_delete; DROP TABLE counters; DROP TABLE request_state_key; DROP VIEW tasks_v; DROP TABLE tasks;"
-                     "DROP VIEW replicas_v; DROP TABLE replicas; DROP INDEX streams_open_requests_by_owner;"
+                     "DROP VIEW replicas_v; DROP TABLE replicas; DROP TRIGGER sessions_delete_replica_messages; DROP TABLE replica_messages; DROP INDEX streams_open_requests_by_owner;"
                      "ALTER TABLE streams DROP COLUMN owner; PRAGMA user_version = 3;").exit_code == 0);
   const auto migrated = runCommand("'" MCPKEEP_BINARY "' migrate --json --db '" + old + "'");
   INFO(migrated.output);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <regex>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -49,6 +50,26 @@ struct Replica {
       return {{"content", json::array()}};
     };
     mcp.addTool(touch);
+    mcpkeep::Tool ask;  // asks the client a question, answers with its reply
+    ask.name = "ask";
+    ask.handler = [](const json&, mcpkeep::ToolContext& context) -> json {
+      const json reply = context.elicit({{"message", "Your name?"},
+                                         {"requestedSchema", {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}}}});
+      return {{"content", {{{"type", "text"}, {"text", reply["content"]["name"].get<std::string>()}}}}};
+    };
+    mcp.addTool(ask);
+    mcpkeep::Tool wait;  // runs until cancelled
+    wait.name = "wait";
+    wait.handler = [this](const json&, mcpkeep::ToolContext& context) -> json {
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      while (!context.cancelled() && std::chrono::steady_clock::now() < deadline) {
+        context.progress(1);
+        std::this_thread::sleep_for(20ms);
+      }
+      saw_cancel = context.cancelled();
+      return {{"content", json::array()}};
+    };
+    mcp.addTool(wait);
     http.start();
   }
   ~Replica() {
@@ -72,6 +93,7 @@ struct Replica {
   }
   McpClient client() const { return McpClient(http.port()); }
 
+  std::atomic<bool> saw_cancel{false};
   mcpkeep::Store store;
   mcpkeep::Hub hub;
   mcpkeep::McpServer mcp;
@@ -342,4 +364,42 @@ TEST_CASE("replicas: PostgreSQL restarting under load: 503 with a JSON-RPC error
   }
   CHECK(WEXITSTATUS(a->signalAndWait(SIGTERM)) == 0);
   CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
+}
+
+TEST_CASE("replicas: a client's answer to an elicitation, and a cancellation, reach the replica whose tool waits, through another", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  Replica a(db);
+  Replica b(db);
+  McpClient on_a = a.client();
+  on_a.capabilities = {{"elicitation", json::object()}};
+  on_a.initialize();
+  McpClient on_b = b.client();
+  on_b.session_id = on_a.session_id;
+  on_b.protocol_version = on_a.protocol_version;
+
+  // The call runs on A; the elicitation comes on its stream; the answer goes to B.
+  const auto reply = on_a.send(
+      "POST", json{{"jsonrpc", "2.0"}, {"id", 5}, {"method", "tools/call"}, {"params", {{"name", "ask"}, {"arguments", json::object()}}}}.dump(),
+      on_a.standardHeaders(), SIZE_MAX, [&](const SseEvent& e) {
+        const json m = json::parse(e.data, nullptr, false);
+        if (!m.is_object() || m.value("method", "") != "elicitation/create") return;
+        const json answer = {{"jsonrpc", "2.0"}, {"id", m["id"]}, {"result", {{"action", "accept"}, {"content", {{"name", "Ada"}}}}}};
+        CHECK(on_b.post(answer).status == 202);
+      });
+  REQUIRE(reply.status == 200);
+  CHECK(reply.response(5)["result"]["content"][0]["text"] == "Ada");
+
+  // A call running on A, cancelled through B.
+  auto running = std::async(std::launch::async, [&] {
+    return on_a.post({{"jsonrpc", "2.0"}, {"id", 6}, {"method", "tools/call"},
+                      {"params", {{"name", "wait"}, {"arguments", json::object()}, {"_meta", {{"progressToken", "w"}}}}}});
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (a.store.eventCount(on_a.session_id) < 6 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);  // until its progress is on file: it runs
+  }
+  CHECK(on_b.post({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 6}}}}).status == 202);
+  REQUIRE(running.wait_for(10s) == std::future_status::ready);
+  CHECK(running.get().status == 200);
+  CHECK(a.saw_cancel);
 }

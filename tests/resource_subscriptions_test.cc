@@ -78,7 +78,7 @@ TEST_CASE("a file made before resource subscriptions existed is migrated and kee
       "DROP TABLE upstream_requests;"
       "DROP TRIGGER sessions_count_insert; DROP TRIGGER sessions_count_delete; DROP TABLE counters; DROP TABLE request_state_key;"
       "DROP VIEW tasks_v; DROP TABLE tasks;"
-      "DROP VIEW replicas_v; DROP TABLE replicas; DROP INDEX streams_open_requests_by_owner;"
+      "DROP VIEW replicas_v; DROP TABLE replicas; DROP TRIGGER sessions_delete_replica_messages; DROP TABLE replica_messages; DROP INDEX streams_open_requests_by_owner;"
       "ALTER TABLE streams DROP COLUMN owner;"
       "PRAGMA user_version = 1;");
   INFO(undo.output);

@@ -29,6 +29,15 @@ std::string requireUri(const json& params, const std::string& method) {
 
 McpServer::McpServer(Hub& hub, ServerInfo info) : impl_(std::make_unique<Impl>(hub, std::move(info))) {
   impl_->file = std::make_unique<mcp::ServedFile>(impl_->store);
+  if (!impl_->store.shared()) return;
+  Impl& s = *impl_;
+  s.inbox = std::make_unique<mcp::ReplicaInbox>(
+      s.store,
+      [&s] {
+        std::lock_guard<std::mutex> lock(s.mutex);
+        return !s.calls.empty();
+      },
+      [&s](const std::string& session, const json& message) { s.receive(session, message); });
 }
 
 McpServer::~McpServer() { shutdown(); }
@@ -198,19 +207,27 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
 }
 
 void McpServer::handleNotification(const std::string& session_id, const json& message) {
-  if (!message.contains("method")) {
-    // A response to a request of ours; one nobody waits for (it timed out,
-    // or a restart came between) is dropped.
-    impl_->client_requests.deliver(session_id, message);
-    return;
+  Impl& s = *impl_;
+  // A response to a request of ours, or a cancellation: taken here, or by
+  // the replica that waits for it (a shared database); else dropped (the
+  // request timed out, the call ended, or a restart came between).
+  if (s.receive(session_id, message) || !s.store.shared()) return;
+  if (const StreamId stream = mcp::streamAwaiting(s.store, session_id, message)) {
+    s.store.leaveForStreamOwner(session_id, stream, message.dump());
   }
-  if (message.value("method", "") != "notifications/cancelled") return;
+}
+
+bool McpServer::Impl::receive(const std::string& session_id, const json& message) {
+  if (!message.contains("method")) return client_requests.deliver(session_id, message);
+  if (message.value("method", "") != "notifications/cancelled") return true;  // nothing to pass on
   const json& params = mcp::paramsOf(message);
   const auto request_id = params.find("requestId");
-  if (request_id == params.end()) return;
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  const auto call = impl_->calls.find({session_id, request_id->dump()});
-  if (call != impl_->calls.end()) call->second.cancelled->store(true);
+  if (request_id == params.end()) return true;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto call = calls.find({session_id, request_id->dump()});
+  if (call == calls.end()) return false;
+  call->second.cancelled->store(true);
+  return true;
 }
 
 void McpServer::abandon(const std::string& session_id, StreamId stream) {

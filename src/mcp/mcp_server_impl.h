@@ -26,6 +26,7 @@
 #include "mcp/log_level.h"
 #include "mcp/methods.h"
 #include "mcp/prompts.h"
+#include "mcp/replica_inbox.h"
 #include "mcp/served_file.h"
 #include "mcp/request_state.h"
 #include "mcp/running_tasks.h"
@@ -275,6 +276,9 @@ struct McpServer::Impl {
   // Fails (or runs again) the tasks a dead server left unfinished; once, at
   // the first request (the program's tools are registered by then).
   void recoverTasks();
+  // A client's response or cancellation, for a request or call here: true
+  // when it was taken (or needs no one), false when none here waits for it.
+  bool receive(const std::string& session_id, const nlohmann::json& message);
 
   Hub& hub;
   Store& store;
@@ -293,6 +297,8 @@ struct McpServer::Impl {
   bool stopping = false;
   Poco::ThreadPool tool_threads;
   std::unique_ptr<mcp::ServedFile> file;  // the file is ours while it lives
+  // Shared database: what clients sent other replicas for calls here.
+  std::unique_ptr<mcp::ReplicaInbox> inbox;
 
   std::mutex stateless_mutex;
   std::string stateless_session;  // "" until the first stateless request

@@ -326,6 +326,17 @@ class Store {
   // become this replica's, and are returned, oldest first.
   std::vector<Task> claimOrphanedTasks(bool others_dead = false);
 
+  // Leaves `message` (JSON text) for the replica that owns the open stream
+  // (a client's answer to a request sent on it, or the cancellation of the
+  // call it answers, that reached another replica); every replica hears of
+  // the session. False (nothing left) when the stream is not open, has no
+  // owner, or is this replica's.
+  bool leaveForStreamOwner(const std::string& session_id, StreamId stream, const std::string& message);
+
+  // Takes the messages left for this replica: (session id, message), oldest
+  // first.
+  std::vector<std::pair<std::string, std::string>> takeMessages();
+
   // ---- Writes by other processes -----------------------------------------
 
   // What was committed to the file since `mark` was last passed here: for

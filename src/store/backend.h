@@ -112,6 +112,9 @@ class Backend {
   virtual void describeReplica(const std::string& description) = 0;
   virtual std::vector<Stream> claimOrphanedStreams(bool others_dead) = 0;
   virtual std::vector<Task> claimOrphanedTasks(bool others_dead) = 0;
+  virtual bool leaveForStreamOwner(const std::string& session_id, StreamId stream,
+                                   const std::string& message) = 0;
+  virtual std::vector<std::pair<std::string, std::string>> takeMessages() = 0;
 
   virtual Store::Changes changesSince(Store::ChangeMark& mark) = 0;
   // See Store::watchChanges. A file's backend has nothing to push: its

@@ -346,6 +346,10 @@ std::vector<Stream> Store::claimOrphanedStreams(bool others_dead) {
 std::vector<Task> Store::claimOrphanedTasks(bool others_dead) {
   return impl_->backend->claimOrphanedTasks(others_dead);
 }
+bool Store::leaveForStreamOwner(const std::string& id, StreamId stream, const std::string& message) {
+  return impl_->backend->leaveForStreamOwner(id, stream, message);
+}
+std::vector<std::pair<std::string, std::string>> Store::takeMessages() { return impl_->backend->takeMessages(); }
 
 Store::Changes Store::changesSince(ChangeMark& mark) { return impl_->backend->changesSince(mark); }
 uint64_t Store::watchChanges(std::function<void()> wake) {

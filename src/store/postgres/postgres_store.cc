@@ -111,6 +111,7 @@ std::vector<Stream> PostgresStore::claimOrphanedStreams(bool others_dead) {
         {replica_id_, others_dead});
     for (int i = 0; i < r.rows(); ++i) claimed.push_back(readStream(r, i));
     c.query("DELETE FROM replicas WHERE id <> $1 AND ($2 OR lease_until <= now_ms())", {replica_id_, others_dead});
+    c.query("DELETE FROM replica_messages WHERE replica NOT IN (SELECT id FROM replicas)");
   });
   std::sort(claimed.begin(), claimed.end(), [](const Stream& a, const Stream& b) { return a.id < b.id; });
   return claimed;
@@ -179,6 +180,39 @@ MaintenanceReport PostgresStore::runMaintenance() {
   sessions_expired_ += static_cast<int64_t>(report.sessions_expired.size());
   // Space is PostgreSQL's autovacuum's to reclaim; statistics its analyze's.
   return report;
+}
+
+bool PostgresStore::leaveForStreamOwner(const std::string& session_id, StreamId stream,
+                                        const std::string& message) {
+  int64_t left = 0;
+  const int64_t now = nowMillis();
+  write([&](PgConnection& c) {
+    left = c.query("INSERT INTO replica_messages (replica, session_id, message, created_at) "
+                   "SELECT owner, session_id, $1::json, $2::bigint FROM streams "
+                   "WHERE id = $3 AND session_id = $4 AND state = 'open' AND owner <> $5",
+                   {message, now, stream, session_id, replica_id_})
+               .affected();
+    if (left > 0) c.noteChanged(session_id);  // the owner's listener wakes
+  });
+  return left > 0;
+}
+
+std::vector<std::pair<std::string, std::string>> PostgresStore::takeMessages() {
+  std::vector<std::pair<std::string, std::string>> taken;
+  // Looked for first on a read connection: there is seldom anything.
+  const bool any = read("looking for messages left for this replica", [&](PgConnection& c) {
+    return c.query("SELECT 1 FROM replica_messages WHERE replica = $1 LIMIT 1", {replica_id_}).rows() > 0;
+  });
+  if (!any) return taken;
+  write([&](PgConnection& c) {
+    taken.clear();  // a retried write must not report twice
+    const PgResult r = c.query(
+        "WITH gone AS (DELETE FROM replica_messages WHERE replica = $1 RETURNING id, session_id, message) "
+        "SELECT session_id, message FROM gone ORDER BY id",
+        {replica_id_});
+    for (int i = 0; i < r.rows(); ++i) taken.emplace_back(r.text(i, 0), r.text(i, 1));
+  });
+  return taken;
 }
 
 Store::Changes PostgresStore::changesSince(Store::ChangeMark& mark) {

@@ -95,6 +95,9 @@ class PostgresStore final : public Backend {
   void describeReplica(const std::string& description) override;
   std::vector<Stream> claimOrphanedStreams(bool others_dead) override;
   std::vector<Task> claimOrphanedTasks(bool others_dead) override;
+  bool leaveForStreamOwner(const std::string& session_id, StreamId stream,
+                           const std::string& message) override;
+  std::vector<std::pair<std::string, std::string>> takeMessages() override;
 
   Store::Changes changesSince(Store::ChangeMark& mark) override;
   uint64_t watchChanges(std::function<void()> wake) override;

@@ -1,5 +1,7 @@
 // SqliteStore methods for replicas (migrations/0009_replicas.sql): the
 // lease of this process, and claiming the streams of dead ones.
+#include <algorithm>
+
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/unix_time.h"
@@ -49,9 +51,52 @@ std::vector<Stream> SqliteStore::claimOrphanedStreams(bool others_dead) {
     gone->bind(2, others_dead ? 1 : 0);
     gone->bind(3, now);
     gone->exec();
+    c.query("DELETE FROM replica_messages WHERE replica NOT IN (SELECT id FROM replicas)")->exec();
   });
   std::sort(claimed.begin(), claimed.end(), [](const Stream& a, const Stream& b) { return a.id < b.id; });
   return claimed;
+}
+
+bool SqliteStore::leaveForStreamOwner(const std::string& session_id, StreamId stream,
+                                      const std::string& message) {
+  int64_t left = 0;
+  const int64_t now = toUnixMillis(this->now());
+  writer->write([&](Connection& c) {
+    auto q = c.query(
+        "INSERT INTO replica_messages (replica, session_id, message, created_at) "
+        "SELECT owner, session_id, ?, ? FROM streams "
+        "WHERE id = ? AND session_id = ? AND state = 'open' AND owner <> ?");
+    q->bind(1, message);
+    q->bind(2, now);
+    q->bind(3, stream);
+    q->bind(4, session_id);
+    q->bind(5, replica_id);
+    left = q->exec();
+  });
+  return left > 0;
+}
+
+std::vector<std::pair<std::string, std::string>> SqliteStore::takeMessages() {
+  std::vector<std::pair<std::string, std::string>> taken;
+  // Looked for first on a read connection: there is seldom anything.
+  const bool any = read("looking for messages left for this replica", [&](Connection& c) {
+    auto q = c.query("SELECT 1 FROM replica_messages WHERE replica = ? LIMIT 1");
+    q->bind(1, replica_id);
+    return q->executeStep();
+  });
+  if (!any) return taken;
+  writer->write([&](Connection& c) {
+    taken.clear();  // a retried write must not report twice
+    auto q = c.query("DELETE FROM replica_messages WHERE replica = ? RETURNING id, session_id, message");
+    q->bind(1, replica_id);
+    std::vector<std::pair<int64_t, std::pair<std::string, std::string>>> rows;
+    while (q->executeStep()) {
+      rows.push_back({q->getColumn(0).getInt64(), {q->getColumn(1).getString(), q->getColumn(2).getString()}});
+    }
+    std::sort(rows.begin(), rows.end());
+    for (auto& row : rows) taken.push_back(std::move(row.second));
+  });
+  return taken;
 }
 
 SqliteStore::~SqliteStore() {

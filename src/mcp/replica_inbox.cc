@@ -1,0 +1,83 @@
+#include "mcp/replica_inbox.h"
+
+#include <chrono>
+
+#include "log/log.h"
+
+namespace mcpkeep::mcp {
+
+using nlohmann::json;
+
+ReplicaInbox::ReplicaInbox(Store& store, std::function<bool()> expecting, Receiver receive)
+    : store_(store), expecting_(std::move(expecting)), receive_(std::move(receive)) {
+  thread_ = std::thread([this] { run(); });
+  watch_ = store_.watchChanges([this] {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      heard_ = true;
+    }
+    wake_.notify_all();
+  });
+}
+
+ReplicaInbox::~ReplicaInbox() {
+  store_.unwatchChanges(watch_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void ReplicaInbox::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    // A change announced is looked at while a call here may wait for a
+    // message; the second also after a notification lost while the store's
+    // listener reconnected, and drops what arrived after its call ended.
+    const bool heard = wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || heard_; });
+    if (stopping_) return;
+    heard_ = false;
+    lock.unlock();
+    try {
+      if (!heard || expecting_()) {
+        for (const auto& [session, message] : store_.takeMessages()) {
+          receive_(session, json::parse(message, nullptr, false));
+        }
+      }
+    } catch (const std::exception& e) {
+      log::warning("mcpkeep.mcp", "taking messages from other replicas failed", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
+}
+
+StreamId streamAwaiting(Store& store, const std::string& session_id, const json& message) {
+  if (!message.contains("method")) {  // a response to "mcpkeep-<stream>-<n>"
+    const json id = message.value("id", json());
+    if (!id.is_string()) return 0;
+    const std::string text = id.get<std::string>();
+    const std::string prefix = "mcpkeep-";
+    if (text.rfind(prefix, 0) != 0) return 0;
+    try {
+      return std::stoll(text.substr(prefix.size()));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  if (message.value("method", "") != "notifications/cancelled") return 0;
+  const json request_id = message.value("params", json::object()).value("requestId", json());
+  if (request_id.is_null()) return 0;
+  for (const Stream& stream : store.streams(session_id)) {
+    if (stream.kind != StreamKind::kRequest || stream.state != StreamState::kOpen) continue;
+    const json ids = json::parse(stream.request_ids.value_or("[]"), nullptr, false);
+    if (!ids.is_array()) continue;
+    for (const json& id : ids) {
+      if (id == request_id) return stream.id;
+    }
+  }
+  return 0;
+}
+
+}  // namespace mcpkeep::mcp
