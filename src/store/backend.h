@@ -110,6 +110,7 @@ class Backend {
   virtual const std::string& replicaId() const = 0;
   virtual void renewLease() = 0;
   virtual void describeReplica(const std::string& description) = 0;
+  // In any order (the Store sorts them).
   virtual std::vector<Stream> claimOrphanedStreams(bool others_dead) = 0;
   virtual std::vector<Task> claimOrphanedTasks(bool others_dead) = 0;
   virtual bool leaveForStreamOwner(const std::string& session_id, StreamId stream,
@@ -132,6 +133,13 @@ Event storedEvent(const std::string& session_id, StreamId stream, int64_t seq,
 
 // Throws kInvalidArgument unless every retention limit is above zero.
 void requireValidRetention(const Retention& r);
+
+// Retention as rows of the settings table, (name, value), after
+// requireValidRetention.
+std::vector<std::pair<const char*, int64_t>> retentionSettings(const Retention& r);
+
+// Sets the limit a settings row names; other names leave `r` as it is.
+void readRetentionSetting(Retention& r, const std::string& name, int64_t value);
 
 // Message for a session id the store does not know.
 std::string noSuchSession(const std::string& session_id);

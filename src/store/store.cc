@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "log/log.h"
@@ -52,6 +53,19 @@ void requireValidRetention(const Retention& r) {
   }
 }
 
+std::vector<std::pair<const char*, int64_t>> retentionSettings(const Retention& r) {
+  requireValidRetention(r);
+  return {{"max_events", r.max_events},
+          {"max_age_ms", static_cast<int64_t>(r.max_age.count())},
+          {"session_timeout_ms", static_cast<int64_t>(r.session_timeout.count())}};
+}
+
+void readRetentionSetting(Retention& r, const std::string& name, int64_t value) {
+  if (name == "max_events") r.max_events = value;
+  if (name == "max_age_ms") r.max_age = std::chrono::milliseconds(value);
+  if (name == "session_timeout_ms") r.session_timeout = std::chrono::milliseconds(value);
+}
+
 }  // namespace store
 
 namespace {
@@ -87,20 +101,25 @@ struct Store::Impl {
     struct Job {
       std::chrono::milliseconds every;
       std::function<void()> run;
-      const char* failed;  // the log message; the maintenance job's error goes to on_maintenance_error
+      std::function<void(const std::exception&)> failed;
       std::chrono::steady_clock::time_point due;
+    };
+    const auto logs = [this](const char* message) {
+      return [this, message](const std::exception& e) {
+        log::error("mcpkeep.store", message, {{"database", backend->location()}, {"error", e.what()}});
+      };
     };
     std::vector<Job> jobs;
     const auto now = std::chrono::steady_clock::now();
-    const bool maintaining = options.maintenance_interval.count() > 0;
-    if (maintaining) {
-      jobs.push_back({options.maintenance_interval, std::move(maintain), "maintenance failed",
+    if (options.maintenance_interval.count() > 0) {
+      jobs.push_back({options.maintenance_interval, std::move(maintain),
+                      options.on_maintenance_error ? options.on_maintenance_error : logs("maintenance failed"),
                       now + options.maintenance_interval});
     }
     const auto renew_every = std::max(options.replica_lease / 3, std::chrono::milliseconds(1));
-    jobs.push_back({renew_every, [this] { backend->renewLease(); }, "renewing the replica lease failed",
+    jobs.push_back({renew_every, [this] { backend->renewLease(); }, logs("renewing the replica lease failed"),
                     now + renew_every});
-    timer = std::thread([this, maintaining, jobs = std::move(jobs)]() mutable {
+    timer = std::thread([this, jobs = std::move(jobs)]() mutable {
       std::unique_lock<std::mutex> lock(timer_mutex);
       for (;;) {
         auto next = jobs.front().due;
@@ -113,12 +132,7 @@ struct Store::Impl {
           try {
             job.run();
           } catch (const std::exception& e) {
-            if (&job == &jobs.front() && maintaining && options.on_maintenance_error) {
-              options.on_maintenance_error(e);
-            } else {
-              log::error("mcpkeep.store", job.failed,
-                         {{"database", backend->location()}, {"error", e.what()}});
-            }
+            job.failed(e);
           }
         }
         lock.lock();
@@ -341,10 +355,16 @@ void Store::renewLease() { impl_->backend->renewLease(); }
 std::chrono::milliseconds Store::replicaLease() const { return impl_->options.replica_lease; }
 void Store::describeReplica(const std::string& description) { impl_->backend->describeReplica(description); }
 std::vector<Stream> Store::claimOrphanedStreams(bool others_dead) {
-  return impl_->backend->claimOrphanedStreams(others_dead);
+  std::vector<Stream> claimed = impl_->backend->claimOrphanedStreams(others_dead);
+  std::sort(claimed.begin(), claimed.end(), [](const Stream& a, const Stream& b) { return a.id < b.id; });
+  return claimed;
 }
 std::vector<Task> Store::claimOrphanedTasks(bool others_dead) {
-  return impl_->backend->claimOrphanedTasks(others_dead);
+  std::vector<Task> claimed = impl_->backend->claimOrphanedTasks(others_dead);
+  std::sort(claimed.begin(), claimed.end(), [](const Task& a, const Task& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+  return claimed;
 }
 bool Store::leaveForStreamOwner(const std::string& id, StreamId stream, const std::string& message) {
   return impl_->backend->leaveForStreamOwner(id, stream, message);

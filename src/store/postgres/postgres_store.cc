@@ -2,8 +2,6 @@
 // retention settings, the maintenance job, counters, and the change feed.
 #include "store/postgres/postgres_store.h"
 
-#include <algorithm>
-
 #include "log/log.h"
 #include "store/migration.h"
 #include "store/postgres/pg_rows.h"
@@ -43,13 +41,7 @@ void migrate(PgConnection& c, const std::vector<Migration>& migrations) {
 }
 
 void writeRetention(PgConnection& c, const Retention& r) {
-  requireValidRetention(r);
-  const std::pair<const char*, int64_t> values[] = {
-      {"max_events", r.max_events},
-      {"max_age_ms", static_cast<int64_t>(r.max_age.count())},
-      {"session_timeout_ms", static_cast<int64_t>(r.session_timeout.count())},
-  };
-  for (const auto& [name, value] : values) {
+  for (const auto& [name, value] : retentionSettings(r)) {
     c.query("UPDATE settings SET value = $1 WHERE name = $2", {value, name});
   }
 }
@@ -113,7 +105,6 @@ std::vector<Stream> PostgresStore::claimOrphanedStreams(bool others_dead) {
     c.query("DELETE FROM replicas WHERE id <> $1 AND ($2 OR lease_until <= now_ms())", {replica_id_, others_dead});
     c.query("DELETE FROM replica_messages WHERE replica NOT IN (SELECT id FROM replicas)");
   });
-  std::sort(claimed.begin(), claimed.end(), [](const Stream& a, const Stream& b) { return a.id < b.id; });
   return claimed;
 }
 
@@ -129,13 +120,7 @@ Retention PostgresStore::retention() const {
   return read("reading retention settings", [](PgConnection& c) {
     Retention r;
     const PgResult rows = c.query("SELECT name, value FROM settings");
-    for (int i = 0; i < rows.rows(); ++i) {
-      const std::string name = rows.text(i, 0);
-      const int64_t value = rows.int64(i, 1);
-      if (name == "max_events") r.max_events = value;
-      if (name == "max_age_ms") r.max_age = std::chrono::milliseconds(value);
-      if (name == "session_timeout_ms") r.session_timeout = std::chrono::milliseconds(value);
-    }
+    for (int i = 0; i < rows.rows(); ++i) readRetentionSetting(r, rows.text(i, 0), rows.int64(i, 1));
     return r;
   });
 }

@@ -1,9 +1,6 @@
 // PostgresStore methods for tasks (the tasks table of
 // migrations/postgres/0001_store.sql). A change reads the row FOR UPDATE, so
 // replicas answering and cancelling one task take turns.
-#include <algorithm>
-#include <tuple>
-
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/postgres_store.h"
 #include "store/session_id.h"
@@ -142,9 +139,6 @@ std::vector<Task> PostgresStore::claimOrphanedTasks(bool others_dead) {
             "FOR UPDATE SKIP LOCKED) RETURNING " + kTaskColumns,
         {replica_id_, others_dead});
     for (int i = 0; i < r.rows(); ++i) claimed.push_back(readTask(r, i));
-  });
-  std::sort(claimed.begin(), claimed.end(), [](const Task& a, const Task& b) {
-    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
   });
   return claimed;
 }

@@ -136,14 +136,8 @@ void configure(Connection& c, const StoreOptions& options) {
 }  // namespace
 
 void writeRetention(Connection& c, const Retention& r) {
-  requireValidRetention(r);
   auto set = c.query("UPDATE settings SET value = ? WHERE name = ?");
-  const std::pair<const char*, int64_t> values[] = {
-      {"max_events", r.max_events},
-      {"max_age_ms", static_cast<int64_t>(r.max_age.count())},
-      {"session_timeout_ms", static_cast<int64_t>(r.session_timeout.count())},
-  };
-  for (const auto& [name, value] : values) {
+  for (const auto& [name, value] : retentionSettings(r)) {
     set->bind(1, value);
     set->bind(2, name);
     set->exec();

@@ -53,7 +53,6 @@ std::vector<Stream> SqliteStore::claimOrphanedStreams(bool others_dead) {
     gone->exec();
     c.query("DELETE FROM replica_messages WHERE replica NOT IN (SELECT id FROM replicas)")->exec();
   });
-  std::sort(claimed.begin(), claimed.end(), [](const Stream& a, const Stream& b) { return a.id < b.id; });
   return claimed;
 }
 

@@ -41,13 +41,7 @@ Retention SqliteStore::retention() const {
   return read("reading retention settings", [](Connection& c) {
     Retention r;
     auto q = c.query("SELECT name, value FROM settings");
-    while (q->executeStep()) {
-      const std::string name = q->getColumn(0).getString();
-      const int64_t value = q->getColumn(1).getInt64();
-      if (name == "max_events") r.max_events = value;
-      if (name == "max_age_ms") r.max_age = std::chrono::milliseconds(value);
-      if (name == "session_timeout_ms") r.session_timeout = std::chrono::milliseconds(value);
-    }
+    while (q->executeStep()) readRetentionSetting(r, q->getColumn(0).getString(), q->getColumn(1).getInt64());
     return r;
   });
 }

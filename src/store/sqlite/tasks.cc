@@ -1,9 +1,6 @@
 // Tasks (migrations/0008_tasks.sql): rows a tool call's work outlives its
 // response in. Every change is one write transaction; reads see committed
 // rows only, so a task is durable before its id is given to anyone.
-#include <algorithm>
-#include <tuple>
-
 #include "store/session_id.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/task_rows.h"
@@ -195,9 +192,6 @@ std::vector<Task> SqliteStore::claimOrphanedTasks(bool others_dead) {
     q->bind(2, others_dead ? 1 : 0);
     q->bind(3, now);
     while (q->executeStep()) claimed.push_back(readTask(*q));
-  });
-  std::sort(claimed.begin(), claimed.end(), [](const Task& a, const Task& b) {
-    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
   });
   return claimed;
 }
