@@ -249,6 +249,38 @@ TEST_CASE("replicas: after kill -9 of one, the other replays what was missed onc
   CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
 }
 
+TEST_CASE("replicas: a task left unfinished by kill -9 of one is failed by the other, which served all along", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  auto [a, port_a] = serveReplica(db);
+  auto [b, port_b] = serveReplica(db);
+  const McpClient on_a(port_a);
+  const McpClient on_b(port_b);
+  // B's first request comes before A's task: B recovered tasks at start.
+  const auto ping = on_b.postStateless(mcpkeep::test::statelessRequest(1, "tools/list", json::object()));
+  REQUIRE(ping.status == 200);
+  const auto made = on_a.postStateless(mcpkeep::test::statelessRequest(
+      2, "tools/call", {{"name", "slow_task"}, {"arguments", {{"steps", 1000}, {"interval_ms", 10}}}},
+      mcpkeep::test::withTasks()));
+  const json task = json::parse(made.body, nullptr, false)["result"];
+  REQUIRE(task.value("resultType", "") == "task");
+  const std::string task_id = task["taskId"];
+  REQUIRE(WIFSIGNALED(a->signalAndWait(SIGKILL)));
+
+  // Polled on B: working until A's lease ran out, then failed as stopped.
+  json seen;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  do {
+    const auto got = on_b.postStateless(
+        mcpkeep::test::statelessRequest(3, "tasks/get", {{"taskId", task_id}}, mcpkeep::test::withTasks()));
+    seen = json::parse(got.body, nullptr, false)["result"];
+    if (seen.value("status", "") != "working") break;
+    std::this_thread::sleep_for(50ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  CHECK(seen["status"] == "failed");
+  CHECK(seen["statusMessage"] == "the server stopped before the task finished");
+  CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
+}
+
 TEST_CASE("replicas: restarting one leaves the calls the other is answering alone", "[postgres]") {
   const std::string db = mcpkeep::test::newPostgresDatabase();
   auto [a, port_a] = serveReplica(db);

@@ -155,7 +155,7 @@ json McpServer::Impl::resultOf(const std::string& session_id, mcp::Method method
 McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, const json& request) {
   Impl& s = *impl_;
   s.serving = true;
-  std::call_once(s.tasks_recovered, [&s] { s.recoverTasks(); });
+  s.recoverTasksWhenDue();
   if (session_id.empty() && mcp::carriesRequestMeta(request)) return s.handleStateless(request);
   const std::string method = request.at("method").get<std::string>();
   const json& id = request.at("id");

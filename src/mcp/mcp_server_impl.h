@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -273,9 +274,13 @@ struct McpServer::Impl {
   void announceTask(const std::string& task_id);
   // tasks/get, tasks/update, tasks/cancel of a caller with `capabilities`.
   json taskRequest(mcp::Method method, const json& params, const json& capabilities);
-  // Fails (or runs again) the tasks a dead server left unfinished; once, at
-  // the first request (the program's tools are registered by then).
+  // Fails (or runs again) the tasks a dead server left unfinished.
   void recoverTasks();
+  // recoverTasks at the first request (the program's tools are registered
+  // by then), and on a shared database again every half lease after, as
+  // other replicas may die while this one serves; a request that comes
+  // while it runs waits for it.
+  void recoverTasksWhenDue();
   // A client's response or cancellation, for a request or call here: true
   // when it was taken (or needs no one), false when none here waits for it.
   bool receive(const std::string& session_id, const nlohmann::json& message);
@@ -306,7 +311,8 @@ struct McpServer::Impl {
   std::atomic<uint64_t> stateless_calls{0};  // keys `calls` (clients' ids may repeat)
   mcp::Listeners listeners{hub};
   mcp::RunningTasks running_tasks;
-  std::once_flag tasks_recovered;
+  std::mutex recovery_mutex;
+  std::optional<std::chrono::steady_clock::time_point> tasks_recovered_at;
 };
 
 }  // namespace mcpkeep

@@ -157,6 +157,14 @@ json McpServer::Impl::taskRequest(mcp::Method method, const json& params, const 
   throw std::logic_error(name + " is not a task request");
 }
 
+void McpServer::Impl::recoverTasksWhenDue() {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(recovery_mutex);
+  if (tasks_recovered_at && (!store.shared() || now - *tasks_recovered_at < store.replicaLease() / 2)) return;
+  recoverTasks();  // a throw leaves it due
+  tasks_recovered_at = now;
+}
+
 void McpServer::Impl::recoverTasks() {
   // Unfinished tasks of replicas that are gone: on a file this server holds
   // (ServedFile), every other replica's; on a shared database, those whose
