@@ -66,7 +66,7 @@ HttpReply McpClient::send(const std::string& method, const std::string& body,
                           std::size_t max_events,
                           const std::function<void(const SseEvent&)>& on_event) const {
   Poco::Net::HTTPClientSession session(host_, port_);
-  session.setTimeout(Poco::Timespan(15, 0));
+  session.setTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count()));
   Poco::Net::HTTPRequest request(method, "/mcp", Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [name, value] : headers) {
     if (lower(name) == "host") {

@@ -3,6 +3,7 @@
 // timeout, so a server that hangs fails the test instead of hanging it.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -76,6 +77,7 @@ class McpClient {
   std::string auth_token;
   nlohmann::json capabilities = nlohmann::json::object();  // declared at initialize
   int next_id = 1;
+  std::chrono::milliseconds timeout{std::chrono::seconds(15)};  // each read's
 
  private:
   uint16_t port_;

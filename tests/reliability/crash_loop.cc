@@ -9,22 +9,32 @@
 // client was told of is never lost, and ends completed with its result or
 // failed because the server stopped).
 //
+// With --db postgresql://... --replicas N, N servers share the database
+// (with a 1 s lease); each request goes to one of them at random, and each
+// cycle kills one at random while the others go on serving: the calls cut
+// off are resumed on any replica, and end with the interrupted answer once
+// a survivor claimed the dead one's streams.
+//
 //   crash_loop MCPKEEP_BINARY [--cycles N] [--clients N] [--seed N]
+//              [--db LOCATION] [--replicas N]
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <atomic>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <regex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <mcpkeep/event_id.h>
+#include <mcpkeep/store.h>
 
 #include "helpers/child_process.h"
 #include "helpers/mcp_client.h"
@@ -74,22 +84,31 @@ class Ledger {
     deleted_sessions_.insert(session);
   }
 
-  // Checks the (dead) server's file: every received event is stored with
-  // the same data, unless retention removed it or its session was deleted.
-  void checkFile(const std::string& db_path) {
-    SQLite::Database db(db_path, SQLite::OPEN_READWRITE);
-    if (db.execAndGet("PRAGMA quick_check").getString() != "ok") ++quick_check_failures;
+  // Checks the database (through a Store of its own) against what the
+  // clients received: every received event is stored with the same data,
+  // unless retention removed it or its session was deleted. A file (its
+  // server dead) must also pass quick_check.
+  void checkDatabase(const std::string& db) {
+    if (db.rfind("postgres", 0) != 0) {
+      SQLite::Database file(db, SQLite::OPEN_READWRITE);
+      if (file.execAndGet("PRAGMA quick_check").getString() != "ok") ++quick_check_failures;
+    }
+    StoreOptions options;
+    options.maintenance_interval = std::chrono::milliseconds(0);  // a reader only
+    options.check_on_open = false;
+    options.create_if_missing = false;
+    Store store(db, options);
     std::map<std::string, std::string> stored;
     std::map<StreamId, std::set<int64_t>> stored_seqs;
-    SQLite::Statement events(db, "SELECT stream_id, seq, data FROM events");
-    while (events.executeStep()) {
-      const EventId id{events.getColumn(0).getInt64(), events.getColumn(1).getInt64()};
-      stored.emplace(id.toString(), events.getColumn(2).getString());
-      stored_seqs[id.stream].insert(id.seq);
-    }
     std::map<int64_t, int64_t> evicted_through;
-    SQLite::Statement streams(db, "SELECT id, evicted_through FROM streams");
-    while (streams.executeStep()) evicted_through[streams.getColumn(0).getInt64()] = streams.getColumn(1).getInt64();
+    for (const Session& session : store.sessions()) {
+      for (const Stream& stream : store.streams(session.id)) evicted_through[stream.id] = stream.evicted_through;
+      for (const Event& event : store.events(session.id)) {
+        const EventId id{event.stream_id, event.seq};
+        stored.emplace(id.toString(), event.data);
+        stored_seqs[id.stream].insert(id.seq);
+      }
+    }
 
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [id_text, received] : events_) {
@@ -154,6 +173,13 @@ struct Client {
   std::mt19937 random;
 };
 
+// The replicas serving this cycle; each request goes to one at random.
+using Ports = std::vector<uint16_t>;
+
+uint16_t anyOf(const Ports& ports, std::mt19937& random) {
+  return ports[std::uniform_int_distribution<std::size_t>(0, ports.size() - 1)(random)];
+}
+
 McpClient connect(const Client& c, uint16_t port) {
   McpClient client(port);
   client.session_id = c.session_id;
@@ -199,12 +225,12 @@ void initialize(Client& c, uint16_t port) {
   c.unfinished_call.clear();
 }
 
-// One client's work in one cycle, until the server dies.
-void work(Ledger& ledger, Client& c, uint16_t port, const std::atomic<bool>& killed) {
+// One client's work in one cycle, until a server dies.
+void work(Ledger& ledger, Client& c, const Ports& ports, const std::atomic<bool>& killed) {
   try {
-    if (c.session_id.empty()) initialize(c, port);
+    if (c.session_id.empty()) initialize(c, anyOf(ports, c.random));
     // The session survived the restart.
-    McpClient client = connect(c, port);
+    McpClient client = connect(c, anyOf(ports, c.random));
     client.next_id = c.next_id;
     const json pong = client.request("ping");
     c.next_id = client.next_id;
@@ -220,20 +246,31 @@ void work(Ledger& ledger, Client& c, uint16_t port, const std::atomic<bool>& kil
   }
 
   // The standalone stream, resumed from its last id when there is one.
+  // With one server it is read until the server dies; with replicas, whose
+  // survivors do not end it, it is read in turns of at most a second on
+  // one replica or another until the cycle's kill.
   const Client before = c;
   std::string standalone_last = c.standalone_last;
-  std::thread standalone([&ledger, &before, &standalone_last, port] {
-    const McpClient client = connect(before, port);
-    std::map<std::string, std::string> headers;
-    if (!before.standalone_last.empty()) headers["Last-Event-ID"] = before.standalone_last;
-    follow(ledger, before, [&](auto on_event) { return client.get(headers, SIZE_MAX, on_event); },
-           standalone_last);
+  std::thread standalone([&ledger, &before, &standalone_last, &ports, &killed, seed = c.random()] {
+    std::mt19937 random(seed);
+    do {
+      McpClient client = connect(before, anyOf(ports, random));
+      if (ports.size() > 1) client.timeout = std::chrono::seconds(1);
+      std::map<std::string, std::string> headers;
+      if (!standalone_last.empty()) headers["Last-Event-ID"] = standalone_last;
+      follow(ledger, before, [&](auto on_event) {
+        return client.get(headers, SIZE_MAX, [&](const SseEvent& e) {
+          on_event(e);
+          if (killed && ports.size() > 1) throw std::runtime_error("the cycle ended");
+        });
+      }, standalone_last);
+    } while (ports.size() > 1 && !killed);
   });
 
   // The call cut off by the last kill: the rest of it, exactly once.
   if (!c.unfinished_call.empty()) {
     ++ledger.resumes;
-    const McpClient client = connect(c, port);
+    const McpClient client = connect(c, anyOf(ports, c.random));
     std::string last = c.unfinished_call;
     int status = 0;
     const bool ended = follow(
@@ -252,7 +289,7 @@ void work(Ledger& ledger, Client& c, uint16_t port, const std::atomic<bool>& kil
 
   std::uniform_int_distribution<int> percent(1, 100), steps(1, 30), interval(0, 8);
   while (!killed && c.unfinished_call.empty()) {
-    McpClient client = connect(c, port);
+    McpClient client = connect(c, anyOf(ports, c.random));
     if (percent(c.random) <= 5) {  // end the session and start another
       ledger.sessionDeleted(c.session_id);  // (or maybe, when the kill cuts the DELETE short)
       try {
@@ -263,7 +300,7 @@ void work(Ledger& ledger, Client& c, uint16_t port, const std::atomic<bool>& kil
       c.session_id.clear();
       c.standalone_last.clear();
       try {
-        initialize(c, port);
+        initialize(c, anyOf(ports, c.random));
       } catch (const std::exception&) {
       }
       break;  // the standalone stream of the old session has ended
@@ -341,12 +378,12 @@ bool pollTasks(TaskLedger& tasks, const McpClient& client) {
   return true;
 }
 
-// The task client's work in one cycle, until the server dies.
-void workTasks(TaskLedger& tasks, uint16_t port, const std::atomic<bool>& killed, std::mt19937& random) {
+// The task client's work in one cycle, until a server dies.
+void workTasks(TaskLedger& tasks, const Ports& ports, const std::atomic<bool>& killed, std::mt19937& random) {
   std::uniform_int_distribution<int> steps(1, 20), interval(0, 10);
   try {
-    const McpClient client(port);
     while (!killed) {
+      const McpClient client(anyOf(ports, random));
       if (!pollTasks(tasks, client)) return;
       const int n = steps(random);
       const auto reply = client.postStateless(test::statelessRequest(
@@ -371,7 +408,7 @@ void workTasks(TaskLedger& tasks, uint16_t port, const std::atomic<bool>& killed
 std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string& binary,
                                                                const std::string& db) {
   auto server = std::make_unique<ChildProcess>(std::vector<std::string>{
-      binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--max-events", "200"});
+      binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--max-events", "200", "--replica-lease", "1"});
   const auto line = server->readLine(std::chrono::seconds(30));
   std::smatch port;
   if (!line || !std::regex_search(*line, port, std::regex("127\\.0\\.0\\.1:([0-9]+)/mcp"))) {
@@ -383,24 +420,33 @@ std::pair<std::unique_ptr<ChildProcess>, uint16_t> startServer(const std::string
 }  // namespace
 
 int main(int argc, char** argv) {
+  const char* const usage =
+      "usage: crash_loop MCPKEEP_BINARY [--cycles N] [--clients N] [--seed N] [--db LOCATION] [--replicas N]\n";
   if (argc < 2) {
-    std::cerr << "usage: crash_loop MCPKEEP_BINARY [--cycles N] [--clients N] [--seed N]\n";
+    std::cerr << usage;
     return 2;
   }
   const std::string binary = argv[1];
-  int cycles = 100, clients = 4;
+  int cycles = 100, clients = 4, replicas = 1;
   unsigned seed = std::random_device()();
+  test::TempDir dir;
+  std::string db = dir.file("crash-loop.db");
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    const int value = std::stoi(argv[i + 1]);
-    if (flag == "--cycles") cycles = value;
-    if (flag == "--clients") clients = value;
-    if (flag == "--seed") seed = static_cast<unsigned>(value);
+    const std::string value = argv[i + 1];
+    if (flag == "--cycles") cycles = std::stoi(value);
+    if (flag == "--clients") clients = std::stoi(value);
+    if (flag == "--seed") seed = static_cast<unsigned>(std::stoul(value));
+    if (flag == "--db") db = value;
+    if (flag == "--replicas") replicas = std::stoi(value);
   }
-  std::cout << "crash loop: " << cycles << " cycles, " << clients << " clients, seed " << seed << std::endl;
+  if (replicas < 1 || (replicas > 1 && db.rfind("postgres", 0) != 0)) {
+    std::cerr << "crash_loop: replicas share a PostgreSQL database (--db postgresql://...)\n" << usage;
+    return 2;
+  }
+  std::cout << "crash loop: " << cycles << " cycles, " << clients << " clients, " << replicas
+            << " replica(s), seed " << seed << std::endl;
 
-  test::TempDir dir;
-  const std::string db = dir.file("crash-loop.db");
   Ledger ledger;
   TaskLedger tasks;
   std::mt19937 random(seed);
@@ -408,21 +454,28 @@ int main(int argc, char** argv) {
   std::vector<Client> state(static_cast<std::size_t>(clients));
   for (auto& c : state) c.random.seed(random());
 
+  // Servers by slot; a killed one is started again for the next cycle.
+  std::vector<std::unique_ptr<ChildProcess>> servers(static_cast<std::size_t>(replicas));
+  Ports ports(servers.size());
   const auto started = std::chrono::steady_clock::now();
   for (int cycle = 1; cycle <= cycles; ++cycle) {
-    auto [server, port] = startServer(binary, db);
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      if (!servers[i]) std::tie(servers[i], ports[i]) = startServer(binary, db);
+    }
     std::atomic<bool> killed{false};
     std::vector<std::thread> workers;
-    for (auto& c : state) workers.emplace_back([&, port = port] { work(ledger, c, port, killed); });
-    workers.emplace_back([&, port = port] { workTasks(tasks, port, killed, random_tasks); });
+    for (auto& c : state) workers.emplace_back([&] { work(ledger, c, ports, killed); });
+    workers.emplace_back([&] { workTasks(tasks, ports, killed, random_tasks); });
 
-    // Kill at a random moment: sometimes during recovery and set-up,
+    // Kill one at a random moment: sometimes during recovery and set-up,
     // mostly with calls in flight.
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 300)(random)));
     killed = true;
-    server->signalAndWait(SIGKILL);
+    auto& victim = servers[std::uniform_int_distribution<std::size_t>(0, servers.size() - 1)(random)];
+    victim->signalAndWait(SIGKILL);
+    victim.reset();
     for (auto& w : workers) w.join();
-    ledger.checkFile(db);
+    ledger.checkDatabase(db);
     if (cycle % 10 == 0 || cycle == cycles) {
       std::cout << "cycle " << cycle << ": " << ledger.size() << " events received, "
                 << ledger.lost << " lost, " << ledger.duplicated << " duplicated" << std::endl;
@@ -430,13 +483,15 @@ int main(int argc, char** argv) {
   }
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   {  // One more start: every task the client was told of ends, one way or the other.
-    auto [server, port] = startServer(binary, db);
-    const McpClient client(port);
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      if (!servers[i]) std::tie(servers[i], ports[i]) = startServer(binary, db);
+    }
+    const McpClient client(ports[0]);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (pollTasks(tasks, client) && !tasks.open.empty() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    server->signalAndWait(SIGTERM);
+    for (auto& server : servers) server->signalAndWait(SIGTERM);
   }
 
   std::cout << "\ncycles " << cycles << " in " << seconds << " s\n"
