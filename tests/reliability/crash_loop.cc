@@ -495,7 +495,7 @@ int main(int argc, char** argv) {
   }
 
   std::cout << "\ncycles " << cycles << " in " << seconds << " s\n"
-            << "events received " << ledger.size() << ", checks against the file "
+            << "events received " << ledger.size() << ", checks against the database "
             << ledger.events_checked << "\n"
             << "calls completed " << ledger.calls_completed << ", cut off by a kill "
             << ledger.calls_interrupted << ", streams resumed " << ledger.resumes << "\n"
