@@ -3,7 +3,10 @@
 // leaves for another (a client's answer that reached the wrong replica).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include <mcpkeep/mcpkeep.h>
 
@@ -93,4 +96,47 @@ TEST_CASE("messages left for a replica that is gone are deleted by the claimer, 
   a.reset();
   CHECK(ids(b->claimOrphanedStreams()) == std::vector<mcpkeep::StreamId>{stream});
   CHECK(mcpkeep::test::runSql(db.path, "SELECT count(*) FROM replica_messages").output == "0\n");
+}
+
+TEST_CASE("on PostgreSQL a replica's change feed says when messages were left for it, and only for it", "[postgres]") {
+  Replicas db;
+  db.path = mcpkeep::test::newPostgresDatabase();  // a file's feed says it only with `everything`
+  auto a = db.open();
+  auto b = db.open();
+  auto c = db.open();
+  struct Heard {
+    bool messages = false, everything = false;
+  };
+  // Reads a replica's feed until it names `session` (whose events were
+  // appended after what is looked for); what the feed said meanwhile.
+  const auto hear = [](mcpkeep::Store& store, mcpkeep::Store::ChangeMark& mark, const std::string& session) {
+    Heard heard;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      const auto changes = store.changesSince(mark);
+      heard.messages = heard.messages || changes.messages;
+      heard.everything = heard.everything || changes.everything;
+      if (std::count(changes.sessions.begin(), changes.sessions.end(), session) > 0) return heard;
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  const auto appendTo = [&b](const std::string& session) {
+    b->append(session, b->standaloneStream(session), "message", "{}");
+  };
+  mcpkeep::Store::ChangeMark on_a, on_c;
+  a->changesSince(on_a);
+  c->changesSince(on_c);
+  const auto session = a->createSession().id;
+  const auto stream = a->openRequestStream(session, "[1]");
+  appendTo(session);
+  hear(*a, on_a, session);  // what A and C heard at start is behind them now
+  hear(*c, on_c, session);
+
+  REQUIRE(b->leaveForStreamOwner(session, stream, R"({"n":1})"));
+  const auto later = b->createSession().id;
+  appendTo(later);
+  CHECK(hear(*a, on_a, later).messages);
+  const Heard by_c = hear(*c, on_c, later);
+  CHECK(by_c.messages == by_c.everything);  // only "look at everything" says it to C
 }

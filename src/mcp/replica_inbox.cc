@@ -10,6 +10,7 @@ using nlohmann::json;
 
 ReplicaInbox::ReplicaInbox(Store& store, std::function<bool()> expecting, Receiver receive)
     : store_(store), expecting_(std::move(expecting)), receive_(std::move(receive)) {
+  store_.changesSince(mark_);  // from now on
   thread_ = std::thread([this] { run(); });
   watch_ = store_.watchChanges([this] {
     {
@@ -33,15 +34,16 @@ ReplicaInbox::~ReplicaInbox() {
 void ReplicaInbox::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    // A change announced is looked at while a call here may wait for a
-    // message; the second also after a notification lost while the store's
-    // listener reconnected, and drops what arrived after its call ended.
+    // A notification says whether messages were left for this replica; the
+    // second also covers one lost while the store's listener reconnected,
+    // and drops what arrived after its call ended.
     const bool heard = wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || heard_; });
     if (stopping_) return;
     heard_ = false;
     lock.unlock();
     try {
-      if (!heard || expecting_()) {
+      const bool left = store_.changesSince(mark_).messages;
+      if (!heard || (left && expecting_())) {
         for (const auto& [session, message] : store_.takeMessages()) {
           receive_(session, json::parse(message, nullptr, false));
         }

@@ -2,8 +2,8 @@
 // replicas left for this one (Store::leaveForStreamOwner): a client's answer
 // to a request a tool here sent, or the cancellation of a call running here,
 // that the client sent to another replica. A thread takes them when the
-// store announces a change while something here may wait for one
-// (`expecting`), and every second, and hands each to `receive`.
+// store announces messages for this replica while something here may wait
+// for one (`expecting`), and every second, and hands each to `receive`.
 #pragma once
 
 #include <condition_variable>
@@ -37,6 +37,7 @@ class ReplicaInbox {
   std::condition_variable wake_;
   bool heard_ = false;
   bool stopping_ = false;
+  Store::ChangeMark mark_;  // the run thread's
   uint64_t watch_ = 0;
   std::thread thread_;
 };

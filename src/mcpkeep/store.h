@@ -351,6 +351,10 @@ class Store {
     // connection committed while this Store did not, and at least every
     // 30 s while commits of both kinds cannot be told apart.
     bool everything = false;
+    // Messages were left for this replica (takeMessages), as a shared
+    // database's feed tells; also set with `everything` (a file's feed
+    // says it only so).
+    bool messages = false;
   };
   // Where a watcher last looked. Plain data; one per watcher.
   struct ChangeMark {

@@ -371,7 +371,11 @@ bool Store::leaveForStreamOwner(const std::string& id, StreamId stream, const st
 }
 std::vector<std::pair<std::string, std::string>> Store::takeMessages() { return impl_->backend->takeMessages(); }
 
-Store::Changes Store::changesSince(ChangeMark& mark) { return impl_->backend->changesSince(mark); }
+Store::Changes Store::changesSince(ChangeMark& mark) {
+  Changes changes = impl_->backend->changesSince(mark);
+  changes.messages = changes.messages || changes.everything;
+  return changes;
+}
 uint64_t Store::watchChanges(std::function<void()> wake) {
   return impl_->backend->watchChanges(std::move(wake));
 }

@@ -107,6 +107,9 @@ class PgConnection {
   // NOTIFY at commit (see PgListener).
   void noteChanged(const std::string& session_id) { changed_.insert(session_id); }
   void noteEverythingChanged() { everything_changed_ = true; }
+  // This transaction left messages for `replica` (the word "@<replica>" in
+  // the notification).
+  void noteMessagesFor(const std::string& replica) { changed_.insert("@" + replica); }
 
   // The NOTIFY channel the writers announce commits on.
   static constexpr const char* kChannel = "mcpkeep_changes";

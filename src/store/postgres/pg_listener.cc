@@ -19,7 +19,8 @@ constexpr int kReconnectMillis = 200;
 
 }  // namespace
 
-PgListener::PgListener(std::string conninfo) : conninfo_(std::move(conninfo)) {
+PgListener::PgListener(std::string conninfo, std::string replica)
+    : conninfo_(std::move(conninfo)), messages_word_("@" + std::move(replica)) {
   if (::pipe(stop_pipe_) != 0) throw Error(ErrorCode::kInternal, "cannot create a pipe");
   thread_ = std::thread([this] { run(); });
 }
@@ -48,10 +49,10 @@ int64_t PgListener::connects() const {
   return connects_;
 }
 
-void PgListener::hear(std::vector<std::string> sessions, bool everything) {
+void PgListener::hear(std::vector<std::string> sessions, bool everything, bool messages) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    heard_.push_back({++last_number_, std::move(sessions), everything});
+    heard_.push_back({++last_number_, std::move(sessions), everything, messages});
     if (heard_.size() > kKept) heard_.pop_front();
   }
   std::lock_guard<std::mutex> lock(watchers_mutex_);
@@ -69,6 +70,7 @@ Store::Changes PgListener::changesSince(Store::ChangeMark& mark) {
     for (const Heard& h : heard_) {
       if (h.number <= seen) continue;
       changes.everything = changes.everything || h.everything;
+      changes.messages = changes.messages || h.messages;
       changes.sessions.insert(changes.sessions.end(), h.sessions.begin(), h.sessions.end());
     }
   }
@@ -89,7 +91,7 @@ void PgListener::run() {
           std::lock_guard<std::mutex> lock(mutex_);
           ++connects_;
         }
-        hear({}, true);  // what was sent while no one listened: read again
+        hear({}, true, true);  // what was sent while no one listened: read again
       } catch (const std::exception& e) {
         c.reset();
         log::debug("mcpkeep.store", "listening for commits failed", {{"error", e.what()}});
@@ -107,11 +109,18 @@ void PgListener::run() {
       const std::string payload = n->extra;
       PQfreemem(n);
       std::vector<std::string> sessions;
+      bool messages = false;
       std::istringstream words(payload);
-      for (std::string id; words >> id;) sessions.push_back(id);
+      for (std::string word; words >> word;) {
+        if (word[0] != '@') {
+          sessions.push_back(word);
+        } else {
+          messages = messages || word == messages_word_;
+        }
+      }
       const bool everything = payload == "*";
       if (everything) sessions.clear();
-      hear(std::move(sessions), everything);
+      hear(std::move(sessions), everything, everything || messages);
     }
   }
 }

@@ -3,7 +3,8 @@
 // it changed) on a thread of its own, and keeps them for changesSince. When
 // the connection is lost it reconnects and LISTENs again, then reports
 // "everything" once: notifications sent meanwhile are lost, so every
-// subscriber reads the store again (the catch-up read).
+// subscriber reads the store again (the catch-up read). The word
+// "@<replica id>" says messages were left for that replica.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,8 @@ namespace mcpkeep::store {
 
 class PgListener {
  public:
-  explicit PgListener(std::string conninfo);
+  // `replica`: this process's replica id, to hear of messages left for it.
+  PgListener(std::string conninfo, std::string replica);
   ~PgListener();
   PgListener(const PgListener&) = delete;
   PgListener& operator=(const PgListener&) = delete;
@@ -39,11 +41,13 @@ class PgListener {
     uint64_t number;
     std::vector<std::string> sessions;
     bool everything;
+    bool messages;
   };
   void run();
-  void hear(std::vector<std::string> sessions, bool everything);
+  void hear(std::vector<std::string> sessions, bool everything, bool messages);
 
   const std::string conninfo_;
+  const std::string messages_word_;  // "@<replica id>"
   mutable std::mutex mutex_;
   std::deque<Heard> heard_;  // the latest, numbered from 1
   uint64_t last_number_ = 0;

@@ -60,7 +60,7 @@ PostgresStore::PostgresStore(const std::string& conninfo, StoreOptions options)
                                                         std::chrono::microseconds(0));
   readers_ = std::make_unique<ConnectionPool<PgConnection>>(
       [conninfo] { return std::make_unique<PgConnection>(conninfo); }, options_.max_readers);
-  listener_ = std::make_unique<PgListener>(conninfo);
+  listener_ = std::make_unique<PgListener>(conninfo, replica_id_);
   if (options_.retention) setRetention(*options_.retention);
   renewLease();
 }
@@ -172,12 +172,13 @@ bool PostgresStore::leaveForStreamOwner(const std::string& session_id, StreamId 
   int64_t left = 0;
   const int64_t now = nowMillis();
   write([&](PgConnection& c) {
-    left = c.query("INSERT INTO replica_messages (replica, session_id, message, created_at) "
-                   "SELECT owner, session_id, $1::json, $2::bigint FROM streams "
-                   "WHERE id = $3 AND session_id = $4 AND state = 'open' AND owner <> $5",
-                   {message, now, stream, session_id, replica_id_})
-               .affected();
-    if (left > 0) c.noteChanged(session_id);  // the owner's listener wakes
+    const PgResult r = c.query("INSERT INTO replica_messages (replica, session_id, message, created_at) "
+                               "SELECT owner, session_id, $1::json, $2::bigint FROM streams "
+                               "WHERE id = $3 AND session_id = $4 AND state = 'open' AND owner <> $5 "
+                               "RETURNING replica",
+                               {message, now, stream, session_id, replica_id_});
+    left = r.rows();
+    if (left > 0) c.noteMessagesFor(r.text(0, 0));  // the owner's inbox looks
   });
   return left > 0;
 }
