@@ -100,10 +100,13 @@ struct Replica {
   mcpkeep::HttpServer http;
 };
 
-// `mcpkeep serve` on the shared database with a 1 s lease; returns it and its port.
-std::pair<std::unique_ptr<ChildProcess>, uint16_t> serveReplica(const std::string& db) {
-  auto server = std::make_unique<ChildProcess>(std::vector<std::string>{
-      MCPKEEP_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0", "--replica-lease", "1"});
+// `mcpkeep serve` on the shared database with a 1 s lease (and `more`
+// arguments); returns it and its port.
+std::pair<std::unique_ptr<ChildProcess>, uint16_t> serveReplica(const std::string& db,
+                                                                std::vector<std::string> more = {}) {
+  std::vector<std::string> argv = {MCPKEEP_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0", "--replica-lease", "1"};
+  argv.insert(argv.end(), more.begin(), more.end());
+  auto server = std::make_unique<ChildProcess>(argv);
   const auto line = server->readLine(30s);
   REQUIRE(line);
   std::smatch port;
@@ -434,4 +437,37 @@ TEST_CASE("replicas: a client's answer to an elicitation, and a cancellation, re
   REQUIRE(running.wait_for(10s) == std::future_status::ready);
   CHECK(running.get().status == 200);
   CHECK(a.saw_cancel);
+}
+
+TEST_CASE("replicas as gateways: a client's answer to an upstream's elicitation reaches the replica holding that upstream, through another", "[postgres]") {
+  const std::string db = mcpkeep::test::newPostgresDatabase();
+  const std::vector<std::string> upstream = {"--upstream-command", std::string(MCPKEEP_CONFORMANCE_SERVER) + " --stdio"};
+  auto [a, port_a] = serveReplica(db, upstream);
+  auto [b, port_b] = serveReplica(db, upstream);
+  McpClient on_a(port_a);
+  on_a.capabilities = {{"elicitation", json::object()}};
+  REQUIRE(on_a.initialize().status == 200);
+  McpClient on_b(port_b);
+  on_b.session_id = on_a.session_id;
+  on_b.protocol_version = on_a.protocol_version;
+
+  int answered = 0;
+  const auto reply = on_a.send(
+      "POST",
+      json{{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/call"},
+           {"params", {{"name", "test_elicitation"}, {"arguments", {{"message", "Who?"}}}}}}.dump(),
+      on_a.standardHeaders(), SIZE_MAX, [&](const SseEvent& e) {
+        const json m = json::parse(e.data, nullptr, false);
+        if (!m.is_object() || m.value("method", "") != "elicitation/create") return;
+        const json answer = {{"jsonrpc", "2.0"}, {"id", m["id"]},
+                             {"result", {{"action", "accept"}, {"content", {{"username", "ada"}, {"email", "ada@example.com"}}}}}};
+        answered = on_b.post(answer).status;
+      });
+  CHECK(answered == 202);
+  REQUIRE(reply.status == 200);
+  const json result = reply.response(3);
+  INFO(result.dump());
+  CHECK_THAT(result["result"]["content"][0].value("text", ""), Catch::Contains("ada@example.com"));
+  CHECK(WEXITSTATUS(a->signalAndWait(SIGTERM)) == 0);
+  CHECK(WEXITSTATUS(b->signalAndWait(SIGTERM)) == 0);
 }

@@ -128,7 +128,7 @@ void Gateway::Impl::onRequest(Link& link, const json& message) {
     std::lock_guard<std::mutex> lock(mutex);
     to = destination(link);
     if (to) {
-      const json id = "mcpkeep-" + std::to_string(next_relayed++);
+      const json id = mcp::clientRequestId(to->second, next_relayed++);
       std::weak_ptr<Link> weak;
       for (const auto& held : links) {
         if (held.get() == &link) weak = held;

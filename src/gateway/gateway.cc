@@ -38,6 +38,7 @@ Gateway::Gateway(Hub& hub, GatewayOptions options) {
 }
 
 Gateway::~Gateway() {
+  impl_->inbox.reset();
   shutdown(std::chrono::milliseconds(0));
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -256,33 +257,42 @@ Dispatcher::Dispatch Gateway::handleRequest(const std::string& session_id, const
 
 void Gateway::handleNotification(const std::string& session_id, const json& message) {
   Impl& s = *impl_;
+  // Taken here, or by the replica whose call or request waits for it (a
+  // shared database); else dropped (answered, timed out, or its upstream gone).
+  if (s.receive(session_id, message) || !s.store.shared()) return;
+  if (const StreamId stream = mcp::streamAwaiting(s.store, session_id, message)) {
+    s.store.leaveForStreamOwner(session_id, stream, message.dump());
+  }
+}
+
+bool Gateway::Impl::receive(const std::string& session_id, const json& message) {
   if (!message.contains("method")) {
     // A client's answer to an upstream's request: back to the upstream that asked.
     std::shared_ptr<Link> link;
     json up = message;
     {
-      std::unique_lock<std::mutex> lock(s.mutex);
-      const auto found = s.relayed.find({session_id, message.value("id", json()).dump()});
-      if (found == s.relayed.end()) return;  // unknown, or its upstream is gone
+      std::unique_lock<std::mutex> lock(mutex);
+      const auto found = relayed.find({session_id, message.value("id", json()).dump()});
+      if (found == relayed.end()) return false;  // another replica's, or its upstream is gone
       if (found->second.round != 0) {
         const int64_t round = found->second.round;
         const std::string key = found->second.key;
-        s.relayed.erase(found);
+        relayed.erase(found);
         lock.unlock();
-        s.answerRound(round, key, message);
-        return;
+        answerRound(round, key, message);
+        return true;
       }
       link = found->second.link.lock();
       up["id"] = found->second.upstream_id;
-      s.relayed.erase(found);
-      if (!link || link->ended) return;
+      relayed.erase(found);
+      if (!link || link->ended) return true;
     }
     try {
       link->upstream->send(up);
     } catch (const UpstreamError&) {
       // It ended meanwhile; it asked nothing of a fresh one.
     }
-    return;
+    return true;
   }
   const std::string method = message.value("method", "");
   if (method == "notifications/cancelled") {
@@ -292,19 +302,19 @@ void Gateway::handleNotification(const std::string& session_id, const json& mess
     int64_t up_id = 0;
     StreamId stream = 0;
     {
-      std::lock_guard<std::mutex> lock(s.mutex);
-      for (auto it = s.calls.begin(); it != s.calls.end(); ++it) {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (auto it = calls.begin(); it != calls.end(); ++it) {
         if (it->second.session == session_id && it->second.request["id"] == request_id) {
           link = it->second.link;
           up_id = it->first;
           stream = it->second.stream;
-          s.calls.erase(it);
-          s.calls_changed.notify_all();
+          calls.erase(it);
+          calls_changed.notify_all();
           break;
         }
       }
     }
-    if (!link) return;  // answered already
+    if (!link) return false;  // answered already, or another replica's
     json up = message;
     up["params"]["requestId"] = up_id;
     try {
@@ -314,22 +324,23 @@ void Gateway::handleNotification(const std::string& session_id, const json& mess
     }
     // No answer is due for a cancelled request: its stream ends.
     try {
-      s.hub.closeStream(session_id, stream);
+      hub.closeStream(session_id, stream);
     } catch (const Error&) {
       // The session went meanwhile.
     }
-    return;
+    return true;
   }
   try {
-    const std::shared_ptr<Link> link = s.linkFor(session_id);
+    const std::shared_ptr<Link> link = linkFor(session_id);
     // Protocol 2026-07-28 has no client notifications over HTTP (initialized
     // has no session to go with; closing a response cancels its request).
-    if (link->stateless_upstream) return;
+    if (link->stateless_upstream) return true;
     link->upstream->send(message);
   } catch (const UpstreamError& e) {
     log::warning("mcpkeep.upstream", "notification not delivered", {{"session", session_id}, {"method", method},
                                                                     {"error", e.what()}});
   }
+  return true;
 }
 
 bool Gateway::endSession(const std::string& session_id) {

@@ -21,6 +21,8 @@
 
 #include "gateway/gateway.h"
 #include "gateway/upstream.h"
+#include "mcp/client_requests.h"
+#include "mcp/replica_inbox.h"
 #include "mcp/served_file.h"
 
 namespace mcpkeep::gateway {
@@ -183,6 +185,10 @@ struct Gateway::Impl {
   // Publishes (stream 0: the standalone stream), tolerating a session
   // deleted or a stream closed meanwhile.
   void publish(const std::string& session, StreamId stream, const json& message, bool close);
+  // A client's response to a relayed request or cancellation of a call,
+  // or another notification for the upstream: true when taken here (or
+  // passed on), false when no call or request here waits for it.
+  bool receive(const std::string& session_id, const json& message);
 
   Hub& hub;
   Store& store;
@@ -214,6 +220,9 @@ struct Gateway::Impl {
   std::map<int64_t, Round> rounds;  // input_required rounds in progress
   int64_t next_round = 1;
   std::mutex stateless_starting;  // one start of it at a time
+  // Shared database: what clients sent other replicas for calls and
+  // requests here. Last: it stops first.
+  std::unique_ptr<mcp::ReplicaInbox> inbox;
 };
 
 // Whether a stored initialize result is one mcpkeep made for an upstream

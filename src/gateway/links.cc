@@ -51,6 +51,15 @@ Gateway::Impl::Impl(Hub& h, GatewayOptions o)
   });
   housekeeper = std::thread([this] { housekeeping(); });
   if (!kept.empty()) resender = std::thread([this, kept = std::move(kept)] { resend(kept); });
+  if (store.shared()) {
+    inbox = std::make_unique<mcp::ReplicaInbox>(
+        store,
+        [this] {
+          std::lock_guard<std::mutex> lock(mutex);
+          return !relayed.empty() || !calls.empty();
+        },
+        [this](const std::string& session, const json& message) { receive(session, message); });
+  }
 }
 
 void Gateway::Impl::resend(const std::vector<std::pair<Stream, std::string>>& kept) {

@@ -88,7 +88,7 @@ bool Gateway::Impl::startRound(const Call& call, const json& answer) {
     round.link = call.link;
     round.request_state = result.value("requestState", json());
     for (const auto& [key, request] : asked.items()) {
-      const json down_id = "mcpkeep-" + std::to_string(next_relayed++);
+      const json down_id = mcp::clientRequestId(call.stream, next_relayed++);
       relayed[{call.session, down_id.dump()}] = Relayed{call.link, nullptr, id, key};
       round.waiting.insert(key);
       requests.push_back({{"jsonrpc", "2.0"}, {"id", down_id}, {"method", request.value("method", "")},

@@ -1,5 +1,7 @@
 #include "mcp/client_requests.h"
 
+#include <regex>
+
 namespace mcpkeep::mcp {
 
 using nlohmann::json;
@@ -11,9 +13,21 @@ std::string requiredCapability(const std::string& method) {
   return std::string();
 }
 
+std::string clientRequestId(int64_t stream, uint64_t n) {
+  return "mcpkeep-" + std::to_string(stream) + "-" + std::to_string(n);
+}
+
+int64_t streamOfClientRequest(const json& id) {
+  static const std::regex pattern("mcpkeep-([0-9]{1,18})-[0-9]+");
+  std::smatch match;
+  if (!id.is_string()) return 0;
+  const std::string text = id.get<std::string>();
+  return std::regex_match(text, match, pattern) ? std::stoll(match[1]) : 0;
+}
+
 json ClientRequests::newId(int64_t stream) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return "mcpkeep-" + std::to_string(stream) + "-" + std::to_string(++sent_);
+  return clientRequestId(stream, ++sent_);
 }
 
 void ClientRequests::expect(const std::string& session, const json& id) {

@@ -21,6 +21,13 @@ namespace mcpkeep::mcp {
 // The client capability a server-to-client request needs ("" for none).
 std::string requiredCapability(const std::string& method);
 
+// "mcpkeep-<stream>-<n>": the id of a request to the client sent on
+// `stream` (0: the standalone stream), the nth of its sender. The stream
+// tells another replica where the client's answer belongs.
+std::string clientRequestId(int64_t stream, uint64_t n);
+// The stream a clientRequestId names; 0 for any other id.
+int64_t streamOfClientRequest(const nlohmann::json& id);
+
 class ClientRequests {
  public:
   // A fresh id for a request sent on `stream`. Stream ids are never reused,

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "log/log.h"
+#include "mcp/client_requests.h"
 
 namespace mcpkeep::mcp {
 
@@ -56,18 +57,7 @@ void ReplicaInbox::run() {
 }
 
 StreamId streamAwaiting(Store& store, const std::string& session_id, const json& message) {
-  if (!message.contains("method")) {  // a response to "mcpkeep-<stream>-<n>"
-    const json id = message.value("id", json());
-    if (!id.is_string()) return 0;
-    const std::string text = id.get<std::string>();
-    const std::string prefix = "mcpkeep-";
-    if (text.rfind(prefix, 0) != 0) return 0;
-    try {
-      return std::stoll(text.substr(prefix.size()));
-    } catch (const std::exception&) {
-      return 0;
-    }
-  }
+  if (!message.contains("method")) return streamOfClientRequest(message.value("id", json()));
   if (message.value("method", "") != "notifications/cancelled") return 0;
   const json request_id = message.value("params", json::object()).value("requestId", json());
   if (request_id.is_null()) return 0;
