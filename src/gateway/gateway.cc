@@ -256,13 +256,8 @@ Dispatcher::Dispatch Gateway::handleRequest(const std::string& session_id, const
 }
 
 void Gateway::handleNotification(const std::string& session_id, const json& message) {
-  Impl& s = *impl_;
-  // Taken here, or by the replica whose call or request waits for it (a
-  // shared database); else dropped (answered, timed out, or its upstream gone).
-  if (s.receive(session_id, message) || !s.store.shared()) return;
-  if (const StreamId stream = mcp::streamAwaiting(s.store, session_id, message)) {
-    s.store.leaveForStreamOwner(session_id, stream, message.dump());
-  }
+  // Taken here, or by the replica whose call or request waits for it.
+  if (!impl_->receive(session_id, message)) mcp::leaveForWaitingReplica(impl_->store, session_id, message);
 }
 
 bool Gateway::Impl::receive(const std::string& session_id, const json& message) {

@@ -207,14 +207,9 @@ McpServer::Dispatch McpServer::handleRequest(const std::string& session_id, cons
 }
 
 void McpServer::handleNotification(const std::string& session_id, const json& message) {
-  Impl& s = *impl_;
   // A response to a request of ours, or a cancellation: taken here, or by
-  // the replica that waits for it (a shared database); else dropped (the
-  // request timed out, the call ended, or a restart came between).
-  if (s.receive(session_id, message) || !s.store.shared()) return;
-  if (const StreamId stream = mcp::streamAwaiting(s.store, session_id, message)) {
-    s.store.leaveForStreamOwner(session_id, stream, message.dump());
-  }
+  // the replica that waits for it.
+  if (!impl_->receive(session_id, message)) mcp::leaveForWaitingReplica(impl_->store, session_id, message);
 }
 
 bool McpServer::Impl::receive(const std::string& session_id, const json& message) {

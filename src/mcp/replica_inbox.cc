@@ -56,6 +56,9 @@ void ReplicaInbox::run() {
   }
 }
 
+namespace {
+
+// The stream whose owner waits for `message`, or 0.
 StreamId streamAwaiting(Store& store, const std::string& session_id, const json& message) {
   if (!message.contains("method")) return streamOfClientRequest(message.value("id", json()));
   if (message.value("method", "") != "notifications/cancelled") return 0;
@@ -70,6 +73,15 @@ StreamId streamAwaiting(Store& store, const std::string& session_id, const json&
     }
   }
   return 0;
+}
+
+}  // namespace
+
+void leaveForWaitingReplica(Store& store, const std::string& session_id, const json& message) {
+  if (!store.shared()) return;
+  if (const StreamId stream = streamAwaiting(store, session_id, message)) {
+    store.leaveForStreamOwner(session_id, stream, message.dump());
+  }
 }
 
 }  // namespace mcpkeep::mcp

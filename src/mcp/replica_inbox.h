@@ -42,10 +42,11 @@ class ReplicaInbox {
   std::thread thread_;
 };
 
-// Where a message a client sent to this replica belongs when nothing here
-// takes it: the stream whose owner waits for it (a response to a request
-// "mcpkeep-<stream>-<n>", or a cancellation of the call an open request
-// stream answers), or 0.
-StreamId streamAwaiting(Store& store, const std::string& session_id, const nlohmann::json& message);
+// A message a client sent to this replica that nothing here takes: on a
+// shared database, left for the owner of the stream that waits for it (a
+// response to a request "mcpkeep-<stream>-<n>", or a cancellation of the
+// call an open request stream answers); else dropped (answered, timed out,
+// or a restart came between).
+void leaveForWaitingReplica(Store& store, const std::string& session_id, const nlohmann::json& message);
 
 }  // namespace mcpkeep::mcp

@@ -328,9 +328,9 @@ class Store {
 
   // Leaves `message` (JSON text) for the replica that owns the open stream
   // (a client's answer to a request sent on it, or the cancellation of the
-  // call it answers, that reached another replica); every replica hears of
-  // the session. False (nothing left) when the stream is not open, has no
-  // owner, or is this replica's.
+  // call it answers, that reached another replica); the owner's change feed
+  // says `messages`. False (nothing left) when the stream is not open, has
+  // no owner, or is this replica's.
   bool leaveForStreamOwner(const std::string& session_id, StreamId stream, const std::string& message);
 
   // Takes the messages left for this replica: (session id, message), oldest

@@ -91,7 +91,7 @@ void PgListener::run() {
           std::lock_guard<std::mutex> lock(mutex_);
           ++connects_;
         }
-        hear({}, true, true);  // what was sent while no one listened: read again
+        hear({}, true, false);  // what was sent while no one listened: read again
       } catch (const std::exception& e) {
         c.reset();
         log::debug("mcpkeep.store", "listening for commits failed", {{"error", e.what()}});
@@ -120,7 +120,7 @@ void PgListener::run() {
       }
       const bool everything = payload == "*";
       if (everything) sessions.clear();
-      hear(std::move(sessions), everything, everything || messages);
+      hear(std::move(sessions), everything, messages);
     }
   }
 }
